@@ -1,0 +1,39 @@
+"""What lands on `<topic>.dlq`: the original bytes and where they came from."""
+
+from __future__ import annotations
+
+import base64
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.events import SCHEMA_VERSION
+
+
+class DeadLetter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    error: str = Field(description="Error class, e.g. invalid_json, schema_invalid, poison_request")
+    reason: str = Field(max_length=4000)
+    topic: str
+    partition: int
+    offset: int
+    key_b64: str | None = None
+    value_b64: str = Field(description="The original value bytes, base64")
+    failed_at_ms: int
+    attempts: int = 1
+
+    @classmethod
+    def of(cls, *, error: str, reason: str, topic: str, partition: int, offset: int,
+           key: bytes | None, value: bytes | None, failed_at_ms: int, attempts: int = 1) -> DeadLetter:
+        return cls(
+            error=error, reason=reason[:4000], topic=topic, partition=partition, offset=offset,
+            key_b64=base64.b64encode(key).decode() if key is not None else None,
+            value_b64=base64.b64encode(value or b"").decode(), failed_at_ms=failed_at_ms, attempts=attempts,
+        )
+
+    def original_value(self) -> bytes:
+        return base64.b64decode(self.value_b64)
+
+    def original_key(self) -> bytes | None:
+        return base64.b64decode(self.key_b64) if self.key_b64 is not None else None

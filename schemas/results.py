@@ -1,0 +1,55 @@
+"""Output contracts on the compacted topics, keyed by SKU.
+
+Consumers keep, per SKU, the result with the highest `source_version`: never the latest
+to arrive, because a replay of old events arrives late but is not newer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.events import SCHEMA_VERSION
+from schemas.generation import ReviewStats
+
+Method = Literal["generated", "fallback"]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    sku: str
+    request_id: str
+    input_hash: str
+    prompt_version: str
+    model: str
+    backend: str
+    method: Method
+    fallback_reason: str | None = Field(None, description="Why the generated text was rejected, when method=fallback")
+    source_event_id: str
+    source_version: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    generated_at_ms: int
+
+
+class DescriptionResult(_Result):
+    description: str = Field(min_length=1, max_length=4000)
+
+
+class AspectPhrase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phrase: str = Field(min_length=1, max_length=80)
+    review_ids: list[str] = Field(min_length=1)
+
+
+class ReviewSummaryResult(_Result):
+    summary: str = Field(min_length=1, max_length=1500)
+    pros: list[AspectPhrase] = Field(default_factory=list, max_length=8)
+    cons: list[AspectPhrase] = Field(default_factory=list, max_length=8)
+    stats: ReviewStats
+    coverage: int = Field(ge=0, description="Number of reviews this summary covers")

@@ -1,0 +1,114 @@
+"""One frozen settings object per process.
+
+Every field reads from a `SHOPSCRIBE_*` environment variable (nested groups use a double
+underscore: `SHOPSCRIBE_KAFKA__BOOTSTRAP`, `SHOPSCRIBE_WORKER__BACKEND`); CLI flags
+override env. Secrets are `SecretStr`, so they are masked whenever the object is printed
+or logged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORT = 19092
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(_Group):
+    """How every client (Faust, kafka-python) reaches the cluster."""
+
+    bootstrap: str = Field(f"127.0.0.1:{DEFAULT_PORT}", description="SHOPSCRIBE_KAFKA__BOOTSTRAP: host:port[,host:port]")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="SHOPSCRIBE_KAFKA__SECURITY_PROTOCOL"
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SHOPSCRIBE_KAFKA__SASL_MECHANISM"
+    )
+    sasl_username: str | None = Field(None, description="SHOPSCRIBE_KAFKA__SASL_USERNAME")
+    sasl_password: SecretStr | None = Field(None, description="SHOPSCRIBE_KAFKA__SASL_PASSWORD")
+    ssl_cafile: Path | None = Field(None, description="SHOPSCRIBE_KAFKA__SSL_CAFILE: CA bundle (PEM)")
+    ssl_certfile: Path | None = Field(None, description="SHOPSCRIBE_KAFKA__SSL_CERTFILE: client cert for mTLS")
+    ssl_keyfile: Path | None = Field(None, description="SHOPSCRIBE_KAFKA__SSL_KEYFILE: client key for mTLS")
+    # The embedded broker holds a group join for about half the session timeout, so local
+    # runs use short timeouts; production clusters want the conservative client defaults.
+    session_timeout_s: float = Field(30.0, description="SHOPSCRIBE_KAFKA__SESSION_TIMEOUT_S")
+    heartbeat_interval_s: float = Field(3.0, description="SHOPSCRIBE_KAFKA__HEARTBEAT_INTERVAL_S")
+    request_timeout_s: float = Field(30.0, description="SHOPSCRIBE_KAFKA__REQUEST_TIMEOUT_S")
+
+
+class TopicSettings(_Group):
+    products: str = Field("products.events", description="SHOPSCRIBE_TOPICS__PRODUCTS")
+    reviews: str = Field("reviews.events", description="SHOPSCRIBE_TOPICS__REVIEWS")
+    requests: str = Field("generation.requests", description="SHOPSCRIBE_TOPICS__REQUESTS")
+    descriptions: str = Field("products.descriptions", description="SHOPSCRIBE_TOPICS__DESCRIPTIONS")
+    summaries: str = Field("reviews.summaries", description="SHOPSCRIBE_TOPICS__SUMMARIES")
+    partitions: int = Field(6, ge=1, description="SHOPSCRIBE_TOPICS__PARTITIONS: for topics this service creates")
+    replication_factor: int = Field(1, ge=1, description="SHOPSCRIBE_TOPICS__REPLICATION_FACTOR")
+
+    def dlq(self, topic: str) -> str:
+        return f"{topic}.dlq"
+
+    def all(self) -> list[str]:
+        inputs = [self.products, self.reviews, self.requests]
+        return [*inputs, self.descriptions, self.summaries, *(self.dlq(t) for t in inputs)]
+
+    def compacted(self) -> set[str]:
+        return {self.descriptions, self.summaries}
+
+
+class StreamsSettings(_Group):
+    app_id: str = Field("shopscribe-streams", description="SHOPSCRIBE_STREAMS__APP_ID: Faust app id = consumer group")
+    data_dir: Path = Field(Path(".shopscribe/streams"), description="SHOPSCRIBE_STREAMS__DATA_DIR: Faust local state")
+    batch_size: int = Field(16, ge=1, le=1024, description="SHOPSCRIBE_STREAMS__BATCH_SIZE: requests per GenerationBatch")
+    batch_wait_s: float = Field(0.5, gt=0, description="SHOPSCRIBE_STREAMS__BATCH_WAIT_S: max wait to fill a batch")
+    web_port: int = Field(6066, description="SHOPSCRIBE_STREAMS__WEB_PORT: Faust web (also serves /metrics)")
+    # Review debounce (issue 4): summary when N unsummarised reviews or the oldest is T old.
+    summary_min_reviews: int = Field(8, ge=1, description="SHOPSCRIBE_STREAMS__SUMMARY_MIN_REVIEWS")
+    summary_max_wait_s: float = Field(10.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_MAX_WAIT_S")
+
+
+class WorkerSettings(_Group):
+    group_id: str = Field("shopscribe-worker", description="SHOPSCRIBE_WORKER__GROUP_ID")
+    backend: Literal["transformers", "vllm", "echo"] = Field("transformers", description="SHOPSCRIBE_WORKER__BACKEND")
+    model: str | None = Field(
+        None, description="SHOPSCRIBE_WORKER__MODEL: HF id or local dir; default the bundled SmolLM2-135M-Instruct"
+    )
+    model_cache_dir: Path = Field(Path(".shopscribe/models"), description="SHOPSCRIBE_WORKER__MODEL_CACHE_DIR")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field("auto", description="SHOPSCRIBE_WORKER__DTYPE")
+    prompt_version: str = Field("desc-v1", description="SHOPSCRIBE_WORKER__PROMPT_VERSION")
+    max_new_tokens: int = Field(120, ge=8, le=2048, description="SHOPSCRIBE_WORKER__MAX_NEW_TOKENS")
+    max_batch_prompts: int = Field(16, ge=1, description="SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS: bound on in-flight prompts")
+    default_max_chars: int = Field(600, ge=50, description="SHOPSCRIBE_WORKER__DEFAULT_MAX_CHARS")
+    max_poll_interval_s: float = Field(300.0, description="SHOPSCRIBE_WORKER__MAX_POLL_INTERVAL_S")
+    metrics_port: int = Field(9108, description="SHOPSCRIBE_WORKER__METRICS_PORT (0 = off)")
+    seed: int = Field(0, description="SHOPSCRIBE_WORKER__SEED: sampling seed for regeneration")
+
+
+class Settings(BaseSettings):
+    """Everything a shopscribe process can be told. Built once in the CLI, passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPSCRIBE_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
+    streams: StreamsSettings = StreamsSettings()
+    worker: WorkerSettings = WorkerSettings()
+    log_level: str = Field("INFO", description="SHOPSCRIBE_LOG_LEVEL")
+
+    def with_overrides(self, **groups: dict) -> Settings:
+        """A copy with some fields of some groups replaced (CLI flags win over env)."""
+        update = {}
+        for group, fields in groups.items():
+            fields = {k: v for k, v in fields.items() if v is not None}
+            if fields:
+                update[group] = getattr(self, group).model_copy(update=fields)
+        return self.model_copy(update=update)

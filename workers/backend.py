@@ -1,0 +1,54 @@
+"""The engine boundary: the worker loop talks to a `GenerationBackend` and never knows
+which one runs (transformers on CPU, vLLM on GPU, or the zero-cost echo backend)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+class BackendError(Exception):
+    """Base error of a backend. `retriable` tells the caller whether trying again may help."""
+
+    retriable: bool = True
+
+
+class GenerationFailed(BackendError):
+    """This call failed (timeout, bad input, OOM on one batch): retry, then fall back."""
+
+    retriable = True
+
+
+class BackendDead(BackendError):
+    """The engine cannot serve any more: the process exits and its supervisor restarts it."""
+
+    retriable = False
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    """One generation: chat messages (the backend applies the model's chat template)."""
+
+    messages: tuple[dict[str, str], ...]
+    max_new_tokens: int = 120
+    temperature: float = 0.0  # 0 = greedy; regeneration uses > 0 with a seed
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@runtime_checkable
+class GenerationBackend(Protocol):
+    name: str
+    model: str
+
+    def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:
+        """Generate one completion per prompt, in order. Blocking; called off the poll loop."""
+        ...
+
+    def close(self) -> None: ...
