@@ -86,6 +86,8 @@ class WorkerSettings(_Group):
     max_new_tokens: int = Field(120, ge=8, le=2048, description="SHOPSCRIBE_WORKER__MAX_NEW_TOKENS")
     max_batch_prompts: int = Field(16, ge=1, description="SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS: bound on in-flight prompts")
     default_max_chars: int = Field(600, ge=50, description="SHOPSCRIBE_WORKER__DEFAULT_MAX_CHARS")
+    max_poll_records: int = Field(4, ge=1, description="SHOPSCRIBE_WORKER__MAX_POLL_RECORDS: micro-batches taken per poll")
+    ready_file: Path | None = Field(None, description="SHOPSCRIBE_WORKER__READY_FILE: written once the model is loaded")
     max_poll_interval_s: float = Field(300.0, description="SHOPSCRIBE_WORKER__MAX_POLL_INTERVAL_S")
     metrics_port: int = Field(9108, description="SHOPSCRIBE_WORKER__METRICS_PORT (0 = off)")
     seed: int = Field(0, description="SHOPSCRIBE_WORKER__SEED: sampling seed for regeneration")

@@ -1,0 +1,178 @@
+"""`shopscribe` command line. Names follow DESIGN.md's CLI contract.
+
+Every subcommand builds one Settings object (SHOPSCRIBE_* env, then flags) and passes it
+down; nothing reads the environment after that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from shopscribe import logging as slog
+from shopscribe.settings import DEFAULT_PORT, Settings
+
+app = typer.Typer(
+    help="Streaming product copy: Kafka events in, validated descriptions and review summaries out.",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+)
+
+Bootstrap = Annotated[Optional[str], typer.Option("--bootstrap", help="Kafka bootstrap host:port[,...]; default: the embedded broker (SHOPSCRIBE_KAFKA__BOOTSTRAP)")]
+Backend = Annotated[Optional[str], typer.Option("--backend", help="transformers (CPU, default) | vllm | echo (zero-cost, tests only)")]
+Model = Annotated[Optional[str], typer.Option("--model", help="Model dir or id; default: bundled SmolLM2-135M-Instruct")]
+Json = Annotated[bool, typer.Option("--json", help="Print data as JSON lines")]
+
+# Short group timeouts for a broker on loopback (the embedded one holds a group join for
+# ~half the session timeout, DESIGN.md). Applied only when the user has not set them.
+EMBEDDED_TIMEOUTS = {"session_timeout_s": 4.0, "heartbeat_interval_s": 0.5}
+
+
+def build_settings(bootstrap: str | None = None, backend: str | None = None, model: str | None = None) -> Settings:
+    settings = Settings()
+    kafka: dict = {"bootstrap": bootstrap}
+    if (bootstrap or settings.kafka.bootstrap).startswith("127.0.0.1:"):
+        kafka.update({k: v for k, v in EMBEDDED_TIMEOUTS.items() if f"SHOPSCRIBE_KAFKA__{k.upper()}" not in os.environ})
+    settings = settings.with_overrides(kafka=kafka, worker={"backend": backend, "model": model})
+    slog.configure(settings.log_level)
+    return settings
+
+
+def _embedded(bootstrap: str | None) -> bool:
+    return bootstrap is None and "SHOPSCRIBE_KAFKA__BOOTSTRAP" not in os.environ
+
+
+# -- the parts -------------------------------------------------------------------------
+@app.command()
+def broker(port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = DEFAULT_PORT,
+           storage: Annotated[str, typer.Option(help="memory://tansu/ or s3://bucket/ (needs AWS_* env)")] = "memory://tansu/") -> None:
+    """Run the embedded Kafka-protocol broker (Tansu) on 127.0.0.1 and create the topics."""
+    from shopscribe.broker import EmbeddedBroker, ensure_topics
+
+    settings = build_settings(bootstrap=f"127.0.0.1:{port}")
+    with EmbeddedBroker(port, storage=storage) as embedded:
+        created = ensure_topics(settings.kafka, settings.topics)
+        typer.echo(json.dumps({"bootstrap": embedded.bootstrap, "topics_created": created}))
+        signal.signal(signal.SIGTERM, lambda *_: embedded.stop())
+        try:
+            embedded.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def streams(bootstrap: Bootstrap = None) -> None:
+    """Run the Faust streams process (validate, dedupe, debounce, micro-batch)."""
+    from streams.service import run_streams
+
+    run_streams(build_settings(bootstrap))
+
+
+@app.command()
+def worker(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None) -> None:
+    """Run the generation worker (consumes generation.requests, publishes results)."""
+    from shopscribe.metrics import Metrics
+    from workers.backends import load_backend
+    from workers.handler import HandlerConfig, RequestHandler
+    from workers.worker import GenerationWorker
+
+    settings = build_settings(bootstrap, backend, model)
+    metrics = Metrics()
+    metrics.serve(settings.worker.metrics_port)
+    generation = load_backend(settings.worker)
+    config = HandlerConfig(max_new_tokens=settings.worker.max_new_tokens,
+                           default_max_chars=settings.worker.default_max_chars, seed=settings.worker.seed)
+    loop = GenerationWorker(settings, RequestHandler(generation, metrics, config), metrics)
+    loop.install_signal_handlers()
+    try:
+        loop.run(ready_file=settings.worker.ready_file)
+    finally:
+        generation.close()
+
+
+@app.command()
+def up(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None) -> None:
+    """Embedded broker (unless --bootstrap) + streams + worker in the foreground; Ctrl-C stops all."""
+    from shopscribe.stack import LocalStack
+
+    settings = build_settings(bootstrap, backend, model)
+    work_dir = Path(".shopscribe")
+    with LocalStack(settings, work_dir, embedded=_embedded(bootstrap)) as stack:
+        typer.echo(f"shopscribe is up on {settings.kafka.bootstrap}; logs in {work_dir}/; Ctrl-C to stop", err=True)
+        try:
+            while True:
+                stack.check_alive()
+                signal.sigtimedwait([signal.SIGINT, signal.SIGTERM], 1.0)
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def demo(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None,
+         timeout: Annotated[float, typer.Option(help="Seconds to wait for all results")] = 900) -> None:
+    """`up` + feed the bundled sample catalog, show progress, print the results, exit 0."""
+    from shopscribe.demo import run_demo
+
+    settings = build_settings(bootstrap, backend, model)
+    raise typer.Exit(run_demo(settings, embedded=_embedded(bootstrap), timeout_s=timeout))
+
+
+# -- tools -----------------------------------------------------------------------------
+@app.command()
+def produce(kind: Annotated[str, typer.Argument(help="products | reviews")], file: Path,
+            bootstrap: Bootstrap = None) -> None:
+    """Publish events from a JSON-lines file (each line as is; the key is its `sku`)."""
+    from shopscribe.clients import produce_lines
+
+    settings = build_settings(bootstrap)
+    topic = {"products": settings.topics.products, "reviews": settings.topics.reviews}.get(kind)
+    if topic is None:
+        raise typer.BadParameter("KIND must be products or reviews")
+    sent, unkeyed = produce_lines(settings, topic, file)
+    typer.echo(json.dumps({"topic": topic, "sent": sent, "without_key": unkeyed}))
+
+
+@app.command()
+def tail(topic: str, bootstrap: Bootstrap = None,
+         from_beginning: Annotated[bool, typer.Option("--from-beginning")] = False,
+         max: Annotated[Optional[int], typer.Option("--max", help="Stop after N messages")] = None,
+         timeout: Annotated[Optional[float], typer.Option(help="Stop after S seconds")] = None) -> None:
+    """Print messages of TOPIC as JSON lines (reads without a consumer group)."""
+    from shopscribe.clients import tail as tail_topic
+
+    settings = build_settings(bootstrap)
+    try:
+        for message in tail_topic(settings, topic, from_beginning=from_beginning, max_messages=max, timeout_s=timeout):
+            typer.echo(json.dumps(message, ensure_ascii=False))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+eval_app = typer.Typer(help="Run a data set through the real pipeline, one result per item.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("descriptions")
+def eval_descriptions(data: Annotated[Path, typer.Option(help="JSONL: {id, title, attributes, category?}")],
+                      out: Annotated[Path, typer.Option(help="JSONL: {id, description, method, ...}")],
+                      bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None,
+                      timeout: float = 1800) -> None:
+    """Describe each item through the real pipeline (broker, streams, worker)."""
+    from shopscribe.evaluation import run_descriptions_eval
+
+    settings = build_settings(bootstrap, backend, model)
+    report = run_descriptions_eval(settings, data, out, embedded=_embedded(bootstrap), timeout_s=timeout)
+    typer.echo(json.dumps(report))
+
+
+def main() -> None:
+    app(prog_name="shopscribe")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

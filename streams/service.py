@@ -1,0 +1,50 @@
+"""Builds the streams process: the Faust app, its agents, and its /metrics page."""
+
+from __future__ import annotations
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shopscribe.kafka import faust_broker_url, faust_credentials
+from shopscribe.metrics import Metrics
+from shopscribe.settings import Settings
+from streams.app import create_app
+from streams.dead_letters import DeadLetterSink
+from streams.products import register_product_agent
+
+
+def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
+    app = create_app(
+        app_id=settings.streams.app_id,
+        broker=faust_broker_url(settings.kafka),
+        credentials=faust_credentials(settings.kafka),
+        data_dir=settings.streams.data_dir,
+        web_port=settings.streams.web_port,
+        partitions=settings.topics.partitions,
+        session_timeout_s=settings.kafka.session_timeout_s,
+        heartbeat_interval_s=settings.kafka.heartbeat_interval_s,
+    )
+    dead_letters = DeadLetterSink(app, metrics)
+    register_product_agent(app, settings, metrics, dead_letters)
+
+    @app.page("/metrics")
+    async def prometheus(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
+        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+
+    @app.page("/ready")
+    async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
+        # Ready = this member holds partitions and no rebalance is under way.
+        assigned = bool(app.consumer.assignment()) if app.consumer else False
+        status = 200 if assigned and not app.rebalancing else 503
+        return web.json({"assigned": assigned, "rebalancing": app.rebalancing}, status=status)
+
+    return app
+
+
+def run_streams(settings: Settings, metrics: Metrics | None = None) -> None:
+    """Run in the foreground until SIGINT/SIGTERM; Faust commits acked offsets on stop."""
+    app = build_streams(settings, metrics or Metrics())
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    # Faust installs its own log handlers in the Worker; keep ours (JSON lines).
+    worker.on_setup_root_logger = lambda *a, **k: None  # type: ignore[method-assign]
+    worker.execute_from_commandline()

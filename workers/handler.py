@@ -1,0 +1,158 @@
+"""Turns generation requests into results: prompt, generate, validate, regenerate once,
+fall back. Knows nothing about Kafka; knows the backend only through its protocol."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from schemas import DescriptionRequest, DescriptionResult, GenerationRequest, ReviewSummaryResult, SummaryRequest
+from shopscribe.logging import get_logger
+from shopscribe.metrics import Metrics
+from workers import descriptions, summaries
+from workers.backend import ChatPrompt, Completion, GenerationBackend, GenerationFailed
+from workers.guardrails import clean_output, find_violations
+
+log = get_logger(__name__)
+
+Result = DescriptionResult | ReviewSummaryResult
+
+# A regeneration samples instead of decoding greedily, so it can leave the failure mode
+# the greedy answer fell into.
+REGENERATE_TEMPERATURE = 0.7
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    max_new_tokens: int = 120
+    default_max_chars: int = 600
+    backend_attempts: int = 2
+    backoff_s: float = 0.5
+    seed: int = 0
+
+
+@dataclass
+class _Draft:
+    """One request on its way to a result."""
+
+    request: GenerationRequest
+    prompt: ChatPrompt
+    completion: Completion | None = None
+    text: str | None = None
+    violations: list[str] | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class RequestHandler:
+    def __init__(self, backend: GenerationBackend, metrics: Metrics, config: HandlerConfig | None = None) -> None:
+        self.backend = backend
+        self.metrics = metrics
+        self.config = config or HandlerConfig()
+
+    def handle(self, requests: list[GenerationRequest]) -> list[Result]:
+        started = time.monotonic()
+        drafts = [_Draft(r, self._prompt(r)) for r in requests]
+        backend_error = self._generate_and_check(drafts, first=True)
+        retry = [d for d in drafts if d.violations]
+        if retry and backend_error is None:
+            log.info("regenerating", count=len(retry), reasons=sorted({v for d in retry for v in d.violations or []}))
+            backend_error = self._generate_and_check(retry, first=False)
+        latency_ms = (time.monotonic() - started) * 1000
+        return [self._result(d, latency_ms, backend_error) for d in drafts]
+
+    def _prompt(self, request: GenerationRequest) -> ChatPrompt:
+        if isinstance(request, DescriptionRequest):
+            return descriptions.build_prompt(request.product, self.config.max_new_tokens)
+        return summaries.build_prompt(request)
+
+    def _generate_and_check(self, drafts: list[_Draft], first: bool) -> str | None:
+        """Generate for `drafts` in one backend call; return an error reason if the backend failed."""
+        prompts = [
+            d.prompt if first else _resampled(d.prompt, self.config.seed + i + 1) for i, d in enumerate(drafts)
+        ]
+        try:
+            completions = self._call_backend(prompts)
+        except GenerationFailed as exc:
+            self.metrics.generation_errors.labels(backend=self.backend.name, error=type(exc).__name__).inc()
+            log.error("backend_failed", error=str(exc), requests=[d.request.request_id for d in drafts])
+            return f"backend_error: {exc}"[:200]
+        for draft, completion in zip(drafts, completions, strict=True):
+            draft.completion = completion
+            draft.prompt_tokens += completion.prompt_tokens
+            draft.completion_tokens += completion.completion_tokens
+            self.metrics.tokens.labels(direction="prompt").inc(completion.prompt_tokens)
+            self.metrics.tokens.labels(direction="completion").inc(completion.completion_tokens)
+            if isinstance(draft.request, DescriptionRequest):
+                max_chars = draft.request.product.max_chars or self.config.default_max_chars
+                draft.text = clean_output(completion.text, max_chars)
+                draft.violations = find_violations(
+                    draft.text, source_text=descriptions.source_text(draft.request.product), max_chars=max_chars
+                )
+            else:
+                # Summaries are judged against the reviews by their own quality gate.
+                draft.text = completion.text
+                draft.violations = []
+        return None
+
+    def _call_backend(self, prompts: list[ChatPrompt]) -> list[Completion]:
+        started = time.monotonic()
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception_type(GenerationFailed),
+                stop=stop_after_attempt(self.config.backend_attempts),
+                wait=wait_exponential(multiplier=self.config.backoff_s, max=10),
+                reraise=True,
+            ):
+                with attempt:
+                    completions = self.backend.generate(prompts)
+        except RetryError as exc:  # pragma: no cover - reraise=True re-raises the cause
+            raise GenerationFailed(str(exc)) from exc
+        self.metrics.generation_latency.labels(backend=self.backend.name).observe(time.monotonic() - started)
+        if len(completions) != len(prompts):
+            raise GenerationFailed(f"backend returned {len(completions)} completions for {len(prompts)} prompts")
+        return completions
+
+    def _result(self, draft: _Draft, latency_ms: float, backend_error: str | None) -> Result:
+        request = draft.request
+        common = dict(
+            sku=request.sku, request_id=request.request_id, input_hash=request.input_hash,
+            prompt_version=request.prompt_version, model=self.backend.model, backend=self.backend.name,
+            source_event_id=request.source_event_id, source_version=request.source_version,
+            prompt_tokens=draft.prompt_tokens, completion_tokens=draft.completion_tokens,
+            latency_ms=round(latency_ms, 1), generated_at_ms=int(time.time() * 1000),
+        )
+        if isinstance(request, SummaryRequest):
+            result = ReviewSummaryResult(**common, **summaries.summarise(request, None if backend_error else draft.text),
+                                         stats=request.stats, coverage=len(request.covered_review_ids))
+        else:
+            result = self._description(request, draft, backend_error, common)
+        self.metrics.results.labels(kind=request.kind, method=result.method).inc()
+        if result.method == "fallback":
+            self.metrics.fallbacks.labels(kind=request.kind, reason=_reason_label(result.fallback_reason)).inc()
+        return result
+
+    def _description(self, request: DescriptionRequest, draft: _Draft, backend_error: str | None,
+                     common: dict) -> DescriptionResult:
+        max_chars = request.product.max_chars or self.config.default_max_chars
+        if backend_error is None and draft.text and not draft.violations:
+            return DescriptionResult(**common, description=draft.text, method="generated")
+        reason = backend_error or "; ".join(draft.violations or ["empty"])
+        log.info("description_fallback", sku=request.sku, request_id=request.request_id, reason=reason)
+        return DescriptionResult(
+            **common, description=descriptions.fallback_description(request.product, max_chars),
+            method="fallback", fallback_reason=reason[:500],
+        )
+
+
+def _resampled(prompt: ChatPrompt, seed: int) -> ChatPrompt:
+    return ChatPrompt(prompt.messages, prompt.max_new_tokens, temperature=REGENERATE_TEMPERATURE, seed=seed)
+
+
+def _reason_label(reason: str | None) -> str:
+    """A low-cardinality label for the fallback metric: the first reason's class."""
+    if not reason:
+        return "unknown"
+    return reason.split(":", 1)[0].split(" ", 1)[0].strip(";")[:40]

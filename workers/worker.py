@@ -1,0 +1,174 @@
+"""The generation worker: a kafka-python consumer group on generation.requests.
+
+Order of operations per poll, and why:
+1. decode the batches (undecodable records go to the DLQ, never block the partition);
+2. pause every assigned partition and generate in a thread while the main thread keeps
+   polling, so a slow generation never costs the group membership (aiokafka#848);
+3. publish every result with acks=all and wait for the acks;
+4. only then commit the input offsets (at-least-once: a crash redelivers, and duplicates
+   are harmless because results are keyed by SKU and carry their versions).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError
+from kafka.structs import OffsetAndMetadata
+
+from schemas import DeadLetter, DecodeError, GenerationBatch, GenerationRequest, decode, encode, headers
+from shopscribe.kafka import consumer_group_config, kafka_python_config
+from shopscribe.logging import get_logger
+from shopscribe.metrics import Metrics
+from shopscribe.settings import Settings
+from workers.backend import BackendDead
+from workers.handler import RequestHandler, Result
+
+log = get_logger(__name__)
+
+POLL_TIMEOUT_MS = 200
+
+
+class GenerationWorker:
+    def __init__(self, settings: Settings, handler: RequestHandler, metrics: Metrics) -> None:
+        self.settings = settings
+        self.handler = handler
+        self.metrics = metrics
+        self.stopping = threading.Event()
+        kafka = settings.kafka
+        self.consumer = KafkaConsumer(
+            settings.topics.requests,
+            **kafka_python_config(kafka),
+            **consumer_group_config(kafka),
+            group_id=settings.worker.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=int(settings.worker.max_poll_interval_s * 1000),
+            # A record is a whole micro-batch; bounding records bounds in-flight prompts.
+            max_poll_records=settings.worker.max_poll_records,
+        )
+        self.producer = KafkaProducer(**kafka_python_config(kafka), acks="all", linger_ms=5, retries=5,
+                                      max_in_flight_requests_per_connection=1)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
+
+    # -- lifecycle -------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stopping.set())
+
+    def wait_for_assignment(self, timeout_s: float) -> bool:
+        """Poll until the group has given this worker partitions (readiness, not a sleep)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.consumer.assignment() and time.monotonic() < deadline and not self.stopping.is_set():
+            self._process(self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS))
+        return bool(self.consumer.assignment())
+
+    def run(self, ready_file: Path | None = None) -> None:
+        log.info("worker_started", backend=self.handler.backend.name, model=self.handler.backend.model,
+                 group=self.settings.worker.group_id, topic=self.settings.topics.requests)
+        if ready_file:
+            if not self.wait_for_assignment(timeout_s=300):
+                raise RuntimeError("no partitions of the requests topic assigned within 300s")
+            ready_file.write_text(str(time.time()))
+        try:
+            while not self.stopping.is_set():
+                self._process(self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self.producer.flush()
+        self.producer.close()
+        self.consumer.close()  # leaves the group so partitions move at once
+        log.info("worker_stopped")
+
+    # -- one poll ----------------------------------------------------------------------
+    def _process(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        if not polled:
+            return
+        requests: list[GenerationRequest] = []
+        for records in polled.values():
+            for record in records:
+                requests.extend(self._decode(record))
+        results = self._generate_while_polling(requests, polled) if requests else []
+        self._publish(results)
+        self._commit(polled)
+
+    def _decode(self, record: ConsumerRecord) -> list[GenerationRequest]:
+        try:
+            return list(decode(record.value, GenerationBatch).requests)
+        except DecodeError as exc:
+            self._dead_letter(record, exc.kind, exc.reason)
+            return []
+
+    def _generate_while_polling(self, requests: list[GenerationRequest],
+                                polled: dict[TopicPartition, list[ConsumerRecord]]) -> list[Result]:
+        limit = self.settings.worker.max_batch_prompts
+        chunks = [requests[i:i + limit] for i in range(0, len(requests), limit)]
+        assigned = self.consumer.assignment()
+        self.consumer.pause(*assigned)
+        self.metrics.in_flight.set(len(requests))
+        results: list[Result] = []
+        try:
+            for chunk in chunks:
+                future = self._executor.submit(self.handler.handle, chunk)
+                self._keep_membership(future)
+                results.extend(future.result())
+        except BackendDead:
+            log.critical("backend_dead", exc_info=True)
+            raise
+        finally:
+            self.metrics.in_flight.set(0)
+            self.consumer.resume(*(tp for tp in assigned if tp in self.consumer.assignment()))
+        return results
+
+    def _keep_membership(self, future: Future) -> None:
+        while not future.done():
+            # Paused partitions return nothing; partitions newly assigned by a rebalance
+            # may. Rewind those so they are fetched again after this batch.
+            for tp, records in self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS).items():
+                self.consumer.seek(tp, records[0].offset)
+                self.consumer.pause(tp)
+
+    def _publish(self, results: list[Result]) -> None:
+        topics = self.settings.topics
+        futures = []
+        for result in results:
+            topic = topics.descriptions if result.__class__.__name__ == "DescriptionResult" else topics.summaries
+            extra = {"model": result.model, "prompt-version": result.prompt_version, "method": result.method}
+            futures.append(self.producer.send(topic, key=result.sku.encode(), value=encode(result),
+                                              headers=headers(result, **extra)))
+            self.metrics.end_to_end_latency.labels(kind=topic).observe(
+                max(0.0, result.generated_at_ms / 1000 - result.source_version / 1_000_000))
+            log.info("result_published", sku=result.sku, request_id=result.request_id, method=result.method,
+                     topic=topic, latency_ms=result.latency_ms)
+        self.producer.flush()
+        for future in futures:
+            future.get(timeout=self.settings.kafka.request_timeout_s)  # raises if not acknowledged
+
+    def _commit(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        offsets = {tp: OffsetAndMetadata(records[-1].offset + 1, "", -1) for tp, records in polled.items()}
+        try:
+            self.consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # The partitions moved during the batch; their new owner redelivers, and the
+            # duplicate results are harmless (same sku, input hash and version).
+            log.warning("commit_failed_after_rebalance", error=str(exc))
+
+    def _dead_letter(self, record: ConsumerRecord, error: str, reason: str) -> None:
+        letter = DeadLetter.of(error=error, reason=reason, topic=record.topic, partition=record.partition,
+                               offset=record.offset, key=record.key, value=record.value,
+                               failed_at_ms=int(time.time() * 1000))
+        dlq = self.settings.topics.dlq(record.topic)
+        self.producer.send(dlq, key=record.key, value=encode(letter), headers=headers(letter, error=error)).get(
+            timeout=self.settings.kafka.request_timeout_s)
+        self.metrics.dead_letters.labels(topic=record.topic, error=error).inc()
+        log.warning("dead_letter", topic=record.topic, partition=record.partition, offset=record.offset,
+                    error=error, reason=reason)
