@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -57,13 +56,7 @@ class ReviewEvent(_Event):
     @field_validator("rating", mode="before")
     @classmethod
     def _no_bool_or_float_rating(cls, value: object) -> object:
-        # pydantic would coerce True -> 1 and 4.0 -> 4; a rating must be a plain integer.
-        if isinstance(value, bool) or isinstance(value, float):
+        # pydantic would coerce True -> 1, 4.0 -> 4 and "5" -> 5; a rating is a plain integer.
+        if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError("rating must be an integer 1-5")
         return value
-
-
-def occurred_now() -> datetime:
-    from datetime import timezone
-
-    return datetime.now(timezone.utc)
