@@ -34,7 +34,7 @@ def kafka_python_config(kafka: KafkaSettings) -> dict[str, Any]:
     if kafka.security_protocol.startswith("SASL"):
         config["sasl_mechanism"] = kafka.sasl_mechanism or "PLAIN"
         config["sasl_plain_username"] = kafka.sasl_username
-        config["sasl_plain_password"] = kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
+        config["sasl_plain_password"] = kafka.password()
     return config
 
 
@@ -56,7 +56,7 @@ def faust_credentials(kafka: KafkaSettings) -> Any:
     if kafka.security_protocol.startswith("SASL"):
         return faust.SASLCredentials(
             username=kafka.sasl_username,
-            password=kafka.sasl_password.get_secret_value() if kafka.sasl_password else None,
+            password=kafka.password(),
             mechanism=kafka.sasl_mechanism or "PLAIN",
             ssl_context=context,
         )

@@ -33,6 +33,9 @@ class KafkaSettings(_Group):
     )
     sasl_username: str | None = Field(None, description="SHOPSCRIBE_KAFKA__SASL_USERNAME")
     sasl_password: SecretStr | None = Field(None, description="SHOPSCRIBE_KAFKA__SASL_PASSWORD")
+    sasl_password_file: Path | None = Field(
+        None, description="SHOPSCRIBE_KAFKA__SASL_PASSWORD_FILE: read the password from a file (k8s/docker secret)"
+    )
     ssl_cafile: Path | None = Field(None, description="SHOPSCRIBE_KAFKA__SSL_CAFILE: CA bundle (PEM)")
     ssl_certfile: Path | None = Field(None, description="SHOPSCRIBE_KAFKA__SSL_CERTFILE: client cert for mTLS")
     ssl_keyfile: Path | None = Field(None, description="SHOPSCRIBE_KAFKA__SSL_KEYFILE: client key for mTLS")
@@ -41,6 +44,13 @@ class KafkaSettings(_Group):
     session_timeout_s: float = Field(30.0, description="SHOPSCRIBE_KAFKA__SESSION_TIMEOUT_S")
     heartbeat_interval_s: float = Field(3.0, description="SHOPSCRIBE_KAFKA__HEARTBEAT_INTERVAL_S")
     request_timeout_s: float = Field(30.0, description="SHOPSCRIBE_KAFKA__REQUEST_TIMEOUT_S")
+
+    def password(self) -> str | None:
+        if self.sasl_password is not None:
+            return self.sasl_password.get_secret_value()
+        if self.sasl_password_file is not None:
+            return self.sasl_password_file.read_text().strip()
+        return None
 
 
 class TopicSettings(_Group):

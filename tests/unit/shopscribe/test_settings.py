@@ -39,3 +39,11 @@ def test_overrides_replace_only_given_fields() -> None:
     settings = Settings().with_overrides(worker={"backend": "echo", "model": None})
     assert settings.worker.backend == "echo" and settings.worker.model is None
     assert settings.worker.prompt_version == Settings().worker.prompt_version
+
+
+def test_the_sasl_password_can_come_from_a_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    secret = tmp_path / "password"
+    secret.write_text("from-file\n")
+    monkeypatch.setenv("SHOPSCRIBE_KAFKA__SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("SHOPSCRIBE_KAFKA__SASL_PASSWORD_FILE", str(secret))
+    assert kafka_python_config(Settings().kafka)["sasl_plain_password"] == "from-file"
