@@ -79,7 +79,8 @@ class StreamsSettings(_Group):
     batch_size: int = Field(16, ge=1, le=1024, description="SHOPSCRIBE_STREAMS__BATCH_SIZE: requests per GenerationBatch")
     batch_wait_s: float = Field(0.5, gt=0, description="SHOPSCRIBE_STREAMS__BATCH_WAIT_S: max wait to fill a batch")
     web_port: int = Field(6066, description="SHOPSCRIBE_STREAMS__WEB_PORT: Faust web (also serves /metrics)")
-    # Review debounce (issue 4): summary when N unsummarised reviews or the oldest is T old.
+    review_batch_size: int = Field(500, ge=1, description="SHOPSCRIBE_STREAMS__REVIEW_BATCH_SIZE: reviews applied per table write")
+    # Review debounce: summary when N unsummarised reviews or the oldest is T old.
     summary_min_reviews: int = Field(8, ge=1, description="SHOPSCRIBE_STREAMS__SUMMARY_MIN_REVIEWS")
     summary_max_wait_s: float = Field(10.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_MAX_WAIT_S")
 
@@ -92,7 +93,8 @@ class WorkerSettings(_Group):
     )
     model_cache_dir: Path = Field(Path(".shopscribe/models"), description="SHOPSCRIBE_WORKER__MODEL_CACHE_DIR")
     dtype: Literal["auto", "float32", "bfloat16"] = Field("auto", description="SHOPSCRIBE_WORKER__DTYPE")
-    prompt_version: str = Field("desc-v1", description="SHOPSCRIBE_WORKER__PROMPT_VERSION")
+    prompt_version: str = Field("desc-v1", description="SHOPSCRIBE_WORKER__PROMPT_VERSION: descriptions")
+    summary_prompt_version: str = Field("sum-v1", description="SHOPSCRIBE_WORKER__SUMMARY_PROMPT_VERSION")
     max_new_tokens: int = Field(120, ge=8, le=2048, description="SHOPSCRIBE_WORKER__MAX_NEW_TOKENS")
     max_batch_prompts: int = Field(16, ge=1, description="SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS: bound on in-flight prompts")
     default_max_chars: int = Field(600, ge=50, description="SHOPSCRIBE_WORKER__DEFAULT_MAX_CHARS")

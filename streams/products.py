@@ -51,11 +51,12 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
     topics = settings.topics
     source = app.topic(topics.products, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     requests = app.topic(topics.requests, key_serializer="raw", value_serializer="raw")
-    # sku -> {"hash", "source_version"} of the last request made. use_partitioner lets the
-    # batch body (outside per-event iteration) update it; the update is idempotent.
+    # sku bytes -> {"hash", "source_version"} of the last request made. use_partitioner
+    # lets the batch body (outside per-event iteration) update it, and a raw key lands in
+    # the same partition number as the SKU's events. The update is idempotent.
     last_requested = app.Table(
         "product-last-requested", default=None, partitions=topics.partitions, use_partitioner=True,
-        key_type=str, value_type=dict,
+        key_type=bytes, value_type=dict,
     )
     prompt_version = settings.worker.prompt_version
 
@@ -71,12 +72,12 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
                     await dead_letters.send(event, exc.kind, exc.reason)
                     continue
                 digest = input_hash(product, prompt_version)
-                decision = decide(product, digest, last_requested.get(product.sku))
+                decision = decide(product, digest, last_requested.get(product.sku.encode()))
                 if not decision.request:
                     metrics.events_skipped.labels(topic=topics.products, reason=decision.reason).inc()
                     log.info("product_skipped", sku=product.sku, reason=decision.reason, event_id=product.event_id)
                     continue
-                last_requested[product.sku] = {"hash": digest, "source_version": product.source_version}
+                last_requested[product.sku.encode()] = {"hash": digest, "source_version": product.source_version}
                 batch.append(_request(product, digest, prompt_version))
             if batch:
                 await _publish(requests, batch_id_for(events), batch, metrics)

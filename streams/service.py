@@ -11,6 +11,7 @@ from shopscribe.settings import Settings
 from streams.app import create_app
 from streams.dead_letters import DeadLetterSink
 from streams.products import register_product_agent
+from streams.reviews import ReviewSummaries
 
 
 def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
@@ -26,6 +27,7 @@ def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
     )
     dead_letters = DeadLetterSink(app, metrics)
     register_product_agent(app, settings, metrics, dead_letters)
+    ReviewSummaries(app, settings, metrics, dead_letters)
 
     @app.page("/metrics")
     async def prometheus(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
