@@ -85,23 +85,24 @@ PII_TOKENS = ("[email]", "[phone]", "[card]", "[address]", "[id]", "[link]", "[h
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 # "john dot smith at gmail dot com", "jane (at) mail [dot] org"
+_TLD = r"(?:com|net|org|edu|gov|io|co|uk|de|fr|info|biz|me|us|ca)\b"
 _EMAIL_OBFUSCATED = re.compile(
-    r"(?<!\w)[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*"
+    # bracketed "(at)" with any dot: "kim (at) fastmail.com", "lee [at] inbox [dot] org"
+    r"(?<!\w)[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*(?:\(at\)|\[at\]|\{at\})\s*"
     r"[A-Za-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*[A-Za-z0-9-]+)*"
-    r"\s*(?:\.|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*(?:com|net|org|edu|gov|io|co|uk|de|fr|info|biz|me|us|ca)\b",
+    r"\s*(?:\.|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*" + _TLD
+    # plain " at " only with a spelled-out dot: "first.last at gmail dot com"
+    + r"|(?<!\w)[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s+at\s+[A-Za-z0-9-]+(?:\s+dot\s+[A-Za-z0-9-]+)*\s+dot\s+" + _TLD,
     re.I,
 )
 # 13-19 digits, optionally grouped by single spaces or dashes (card numbers, IBAN-like ids).
-_CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
+_CARD = re.compile(r"(?<![\w+-])(?!0)\d(?:[ -]?\d){12,18}(?![\w-])")
 # US SSN-style ids.
 _SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
 # Phone candidates: optional +CC, optional (area), groups of digits separated by space . - ;
 # validated afterwards by their digit count so prices, dates and sizes are left alone.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+|00)?\d{0,3}[\s.-]?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}(?![\w-])"
-    r"|(?<![\w+])(?:\+|00)\d{7,14}(?!\w)"
-    r"|(?<![\w+(])\(\d{2,5}\)[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?!\w)"
-    r"|(?<![\w+.$-])\d{10,12}(?![\w.-])"
+    r"(?<![\w+.$/-])(?:\+|00)?\(?\d{1,15}\)?(?:[ .-]{1,2}\(?\d{1,8}\)?){0,6}(?![\w-])"
 )
 _PHONE_SHORT = re.compile(r"(?<![\w.$/-])\d{3}-\d{4}(?![\w-])")  # local "555-0134"
 _STREET_SUFFIX = (
@@ -256,10 +257,10 @@ def spam_reason(text: str) -> str | None:
     words = _WORD.findall(t)
     if len(words) < MIN_WORDS or len(t) < MIN_CHARS:
         return "too_short"
-    if _URL.search(t):
-        return "link"
     if _EMAIL.search(t) or _EMAIL_OBFUSCATED.search(t) or "[phone]" in mask_pii(t):
         return "contact"
+    if _URL.search(t):
+        return "link"
     if _PROMO.search(t):
         return "promotion"
     if _REPEAT_CHAR.search(t) or len(_RUN.sub(r"\1", t)) < 0.7 * len(t):
@@ -388,7 +389,7 @@ _TEMPLATE_TOKENS = re.compile(
     r"<\|[^<>|]{0,40}\|>|\[/?INST\]|<<\s*/?SYS\s*>>|</?\s*(?:s|system|review|reviews|prompt|data|summary)\s*>|#{2,}|`{3,}|-{4,}|={4,}",
     re.I,
 )
-_ROLE_AT_START = re.compile(r"(?:^|(?<=[.!?\]\}]\s))(?:system|assistant|developer|user)\s*:", re.I)
+_ROLE_AT_START = re.compile(r"\b(?:system|assistant|developer|user)\s*:", re.I)
 
 
 def neutralise_instructions(text: str) -> str:
