@@ -473,9 +473,9 @@ def build_prompt(request: SummaryRequest, max_new_tokens: int = MAX_NEW_TOKENS) 
         lines.append("Current summary of earlier reviews:")
         lines.append(f"<summary>{neutralise_instructions(request.previous_summary)}</summary>")
         lines.append("")
-        lines.append("New reviews, each between <review> and </review>:")
+        lines.append("New reviews follow, each delimited by review tags:")
     else:
-        lines.append("Reviews of one product, each between <review> and </review>:")
+        lines.append("Reviews of one product follow, each delimited by review tags:")
     for i, r in enumerate(request.reviews):
         if r not in reviews:
             continue
@@ -501,7 +501,7 @@ class Parsed:
     cons: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
-_HEADER = re.compile(r"^\s*(?:[#*_>\-\s]*)\s*(summary|pros|cons|advantages|disadvantages|positives|negatives)\s*[*_]*\s*[:\-]\s*(.*)$", re.I)
+_HEADER = re.compile(r"^\s*(?:[#*_>\-\s]*)\s*(summary|pros|cons|advantages|disadvantages|positives|negatives)\s*[*_]*\s*[:\-]\s*[*_]*\s*(.*)$", re.I)
 _IDS = re.compile(r"[\[(]\s*((?:[A-Za-z]*\d+[\w-]*\s*(?:[,;/&]|and)?\s*)+)[\])]")
 
 
