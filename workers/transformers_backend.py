@@ -1,0 +1,196 @@
+"""The default CPU backend: a Hugging Face causal LM in this process.
+
+Prompts are rendered with the model's chat template, sorted by length into sub-batches
+(less padding), left-padded and decoded together by a small decode loop with a KV cache.
+The loop (rather than `model.generate`) lets every row keep its own settings inside one
+batch: greedy or sampled, its own temperature, its own seeded `torch.Generator` (so a
+regeneration is reproducible whatever else shares its batch), its own token limit.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from shopscribe.logging import get_logger
+from workers.backend import BackendDead, BackendError, ChatPrompt, Completion, GenerationFailed
+from workers.model_cache import choose_dtype, model_name
+
+log = get_logger(__name__)
+
+TOP_P = 0.95  # nucleus sampling when temperature > 0: never picks the long tail of junk tokens
+
+
+def default_threads() -> int:
+    """One intra-op thread per core this process may run on (2 on a 2-core machine)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class _Encoded:
+    index: int
+    prompt: ChatPrompt
+    ids: list[int]
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(self, model_dir: Path | str, dtype: str = "auto", *, max_batch_size: int = 16,
+                 num_threads: int | None = None) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        started = time.monotonic()
+        self.model_dir = Path(model_dir)
+        self.model = model_name(self.model_dir)
+        self.dtype = choose_dtype(dtype)
+        self.max_batch_size = max(1, max_batch_size)
+        torch.set_num_threads(num_threads or default_threads())
+        self._lock = threading.Lock()  # one generate at a time: torch already uses every core
+        self._closed = False
+
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.chat_template is None:
+            raise BackendDead(f"{self.model_dir} has no chat template")
+        self._model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=getattr(torch, self.dtype))
+        self._model.eval()
+
+        self.stop_ids = self._stop_token_ids()
+        pad = self.tokenizer.pad_token_id
+        if pad is None:  # a checkpoint without a pad token: pad with eos (masked out anyway)
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+            pad = self.tokenizer.pad_token_id
+        self.pad_id: int = pad if pad is not None else min(self.stop_ids)
+        self.context_length = int(getattr(self._model.config, "max_position_embeddings", 2048))
+        log.info("backend_loaded", backend=self.name, model=self.model, dtype=self.dtype,
+                 threads=torch.get_num_threads(), seconds=round(time.monotonic() - started, 2))
+
+    # --- protocol ------------------------------------------------------------------------
+
+    def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:
+        if self._closed:
+            raise BackendDead("backend is closed")
+        if not prompts:
+            return []
+        try:
+            with self._lock, torch.inference_mode():
+                encoded = [self._encode(i, p) for i, p in enumerate(prompts)]
+                results: list[Completion | None] = [None] * len(prompts)
+                for batch in self._sub_batches(encoded):
+                    for item, completion in zip(batch, self._generate_batch(batch), strict=True):
+                        results[item.index] = completion
+        except BackendError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every engine failure is a failed call
+            raise GenerationFailed(f"{type(exc).__name__}: {exc}") from exc
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._closed = True
+        self._model = None  # type: ignore[assignment]
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _stop_token_ids(self) -> set[int]:
+        stops: set[int] = set()
+        for source in (self._model.generation_config.eos_token_id, self.tokenizer.eos_token_id):
+            if isinstance(source, int):
+                stops.add(source)
+            elif source:
+                stops.update(int(s) for s in source)
+        if not stops:
+            raise BackendDead(f"{self.model_dir} defines no eos token")
+        return stops
+
+    def _encode(self, index: int, prompt: ChatPrompt) -> _Encoded:
+        if prompt.max_new_tokens < 1:
+            raise GenerationFailed(f"prompt {index}: max_new_tokens must be >= 1")
+        text = self.tokenizer.apply_chat_template(list(prompt.messages), tokenize=False, add_generation_prompt=True)
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) + prompt.max_new_tokens > self.context_length:
+            raise GenerationFailed(
+                f"prompt {index} has {len(ids)} tokens; with {prompt.max_new_tokens} new tokens it exceeds "
+                f"the context of {self.context_length}"
+            )
+        return _Encoded(index, prompt, ids)
+
+    def _sub_batches(self, encoded: list[_Encoded]) -> list[list[_Encoded]]:
+        """Prompts of similar length together, at most `max_batch_size` per batch."""
+        ordered = sorted(encoded, key=lambda e: len(e.ids))
+        return [ordered[i:i + self.max_batch_size] for i in range(0, len(ordered), self.max_batch_size)]
+
+    def _generate_batch(self, batch: Sequence[_Encoded]) -> list[Completion]:
+        rows = len(batch)
+        width = max(len(e.ids) for e in batch)
+        input_ids = torch.full((rows, width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((rows, width), dtype=torch.long)
+        for r, e in enumerate(batch):  # left padding: every prompt ends at the last column
+            input_ids[r, width - len(e.ids):] = torch.tensor(e.ids, dtype=torch.long)
+            attention[r, width - len(e.ids):] = 1
+
+        limits = torch.tensor([e.prompt.max_new_tokens for e in batch])
+        temperatures = torch.tensor([max(e.prompt.temperature, 0.0) for e in batch], dtype=torch.float32)
+        sampled = temperatures > 0
+        generators = [_seeded(e.prompt.seed) if e.prompt.temperature > 0 else None for e in batch]
+        stop = torch.tensor(sorted(self.stop_ids))
+
+        produced: list[list[int]] = [[] for _ in batch]
+        finished = torch.zeros(rows, dtype=torch.bool)
+        positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        out = self._model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True)
+        for step in range(int(limits.max())):
+            logits = out.logits[:, -1, :].float()
+            next_ids = _choose(logits, temperatures, sampled, generators)
+            next_ids = torch.where(finished, torch.full_like(next_ids, self.pad_id), next_ids)
+            for r in range(rows):
+                if not finished[r]:
+                    produced[r].append(int(next_ids[r]))
+            finished |= torch.isin(next_ids, stop) | (limits <= step + 1)
+            if bool(finished.all()):
+                break
+            attention = torch.cat([attention, torch.ones((rows, 1), dtype=attention.dtype)], dim=1)
+            positions = attention.sum(-1, keepdim=True) - 1
+            out = self._model(input_ids=next_ids[:, None], attention_mask=attention, position_ids=positions,
+                              past_key_values=out.past_key_values, use_cache=True)
+
+        completions = []
+        for e, tokens in zip(batch, produced, strict=True):
+            text_tokens = [t for t in tokens if t not in self.stop_ids]
+            text = self.tokenizer.decode(text_tokens, skip_special_tokens=True).strip()
+            # Counts are real tokens: the prompt without padding, the completion up to and
+            # including its stop token (which the model did compute).
+            completions.append(Completion(text=text, prompt_tokens=len(e.ids), completion_tokens=len(tokens)))
+        return completions
+
+
+def _seeded(seed: int) -> torch.Generator:
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator
+
+
+def _choose(logits: torch.Tensor, temperatures: torch.Tensor, sampled: torch.Tensor,
+            generators: list[torch.Generator | None]) -> torch.Tensor:
+    """Greedy rows take the argmax; sampled rows draw from the nucleus with their own generator."""
+    chosen = logits.argmax(dim=-1)
+    if not bool(sampled.any()):
+        return chosen
+    for r in torch.nonzero(sampled).flatten().tolist():
+        probs = torch.softmax(logits[r] / temperatures[r], dim=-1)
+        sorted_probs, order = probs.sort(descending=True)
+        keep = sorted_probs.cumsum(-1) - sorted_probs < TOP_P  # always keeps the top token
+        sorted_probs = sorted_probs * keep
+        pick = torch.multinomial(sorted_probs / sorted_probs.sum(), 1, generator=generators[r])
+        chosen[r] = order[pick.item()]
+    return chosen
