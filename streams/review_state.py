@@ -24,6 +24,12 @@ Policies (see docs/summaries.md):
   through updates and deletes); texts are capped at `max_texts` per SKU. Eviction keeps
   pending texts, texts cited by the current pros/cons, and a uniform bottom-k sample of
   the rest (by a hash of the review id) so rebuilds still see a fair sample.
+* Rebuilds (a fresh sample of all stored texts instead of previous summary + new
+  reviews): the first summary, after `rebuild_every` incremental refreshes, when the rating
+  histogram moved by more than `shift_tvd` (total variation) or the review count grew by
+  `growth_factor` since the last rebuild (so a young SKU's summary is rebuilt at 2, 4, 8,
+  ... reviews: O(log n) rebuilds), when a summarised review was edited or deleted, and
+  when only stats changed (no new text to read).
 * Debounce: due when `min_reviews` promptable reviews are pending, or the oldest pending
   change (any review, or a stats-only change such as a delete) is `max_wait_s` old, and
   no request is in flight (an in-flight request older than `in_flight_timeout_s` is
@@ -69,6 +75,7 @@ class ReviewStateConfig:
     anchor_reviews: int = 4  # incremental: reviews cited by the previous pros/cons, re-sent
     rebuild_every: int = 5  # a rebuild after this many incremental refreshes
     shift_tvd: float = 0.2  # rebuild when rating distribution moved this far (total variation)
+    growth_factor: float = 2.0  # rebuild when the review count grew this much since the last rebuild
     in_flight_timeout_s: float = 120.0  # a request without result after this is presumed lost
     max_tombstones: int = 10_000  # deletes remembered per SKU (oldest forgotten first)
     recent_requests: int = 4  # watermarks remembered for late results
@@ -200,6 +207,7 @@ class SkuReviewState:
     refresh_count: int = 0
     refreshes_since_rebuild: int = 0
     rebuild_histogram: list[int] | None = None
+    rebuild_count: int = 0  # live reviews when the last rebuild was requested
     last_request_source_version: int = 0
     # {request_id, at, watermark, mode, histogram}
     in_flight: dict[str, Any] | None = None
@@ -419,6 +427,8 @@ class SkuReviewState:
             return "edited_or_deleted"
         if self.refreshes_since_rebuild >= config.rebuild_every:
             return "periodic"
+        if self.count >= config.growth_factor * max(1, self.rebuild_count):
+            return "growth"  # the summary was built from too small a share of today's reviews
         if self.rebuild_histogram is not None and total_variation(self.histogram, self.rebuild_histogram) > config.shift_tvd:
             return "rating_shift"
         if not self.pending():
@@ -485,7 +495,7 @@ class SkuReviewState:
         source_version = max(self.last_source_version, self.last_request_source_version + 1)
         self.last_request_source_version = source_version
         self.in_flight = {"request_id": request_id, "at": now, "watermark": self.seq, "mode": mode,
-                          "reason": reason, "histogram": list(self.histogram)}
+                          "reason": reason, "histogram": list(self.histogram), "count": self.count}
         self.recent_requests = [r for r in self.recent_requests if r["request_id"] != request_id]
         self.recent_requests.append(dict(self.in_flight))
         self.recent_requests = self.recent_requests[-config.recent_requests:]
@@ -519,6 +529,7 @@ class SkuReviewState:
                 self.rebuild_needed = False
                 self.refreshes_since_rebuild = 0
                 self.rebuild_histogram = list(snapshot["histogram"])
+                self.rebuild_count = int(snapshot.get("count", self.count))
             else:
                 self.refreshes_since_rebuild += 1
             if self.in_flight and self.in_flight["request_id"] == request_id:

@@ -640,8 +640,8 @@ def score(candidate: str, reviews: Sequence[ReviewSnippet | Doc], *, previous_su
     frequency of the k most salient words (k = the candidate's distinct content words, at
     least SALIENT_K0, so a short text cannot score by naming two words), and (b) precision:
     the share of the candidate's known content words that are consensus words. Words no
-    review has are not precision errors (paraphrase is allowed) but count as `unsupported`:
-    total = centrality * (1 - unsupported / 2); more than half unsupported is a violation.
+    review has are not precision errors (paraphrase is allowed) but count as `unsupported`;
+    total = centrality, and more than half unsupported is a violation.
     On the dev set this ranks candidates (reviews, extractive, a human summary) with a mean
     per-item Spearman correlation of 0.54 with ROUGE-1 against the other references (0.35
     for plain mean unigram F1 against the reviews). Any violation (URL, PII, injection,
@@ -666,7 +666,7 @@ def score(candidate: str, reviews: Sequence[ReviewSnippet | Doc], *, previous_su
     found = violations(candidate, docs, max_chars, use_guardrails)
     if unsupported > 0.5:
         found.append("unsupported_content")
-    return Score(centrality * (1 - unsupported / 2), centrality, unsupported, tuple(found))
+    return Score(centrality, centrality, unsupported, tuple(found))
 
 
 def choose(generated: str | None, extractive: str, reviews: Sequence[ReviewSnippet | Doc], *,
@@ -777,8 +777,7 @@ def evaluate_extractive(path: str | Path, *, target_words: int = SUMMARY_TARGET_
     for item in items:
         refs = item["summaries"]
         snippets = item_snippets(item)
-        docs = _docs(snippets)
-        summary = " ".join(extract_sentences([d for d in docs if usable(d)], target_words))
+        summary, _, _ = extractive_summary(snippets, target_words=target_words)  # what summarise() publishes as fallback
         systems["extractive"].append(rouge_against_references(summary, refs))
         systems["most_central_review"].append(rouge_against_references(most_central_review(snippets), refs))
         per_review = [rouge_against_references(s.text, refs) for s in snippets]
@@ -790,15 +789,59 @@ def evaluate_extractive(path: str | Path, *, target_words: int = SUMMARY_TARGET_
     return result
 
 
+def evaluate_rolling_extractive(path: str | Path, *, min_reviews: int = 1) -> dict[str, Any]:
+    """The extractive (fallback) path through the real per-SKU state, reviews fed one at a
+    time: a request whenever `min_reviews` are pending, each result read back. Measures
+    what rolling refinement costs against one-shot. Reviews without a rating get 3."""
+    from datetime import datetime, timedelta, timezone
+
+    from schemas.events import ReviewEvent
+    from streams.review_state import SkuReviewState
+
+    items = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    items = [it for it in items if it.get("summaries")]
+    t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    rows = []
+    for item in items:
+        state, calls = SkuReviewState(item["id"]), 0
+
+        def refresh(now: float) -> None:
+            request = state.make_request(now, PROMPT_VERSION)
+            fields = summarise(request, None)
+            state.apply_result({"sku": item["id"], "request_id": request.request_id, "summary": fields["summary"],
+                                "source_version": request.source_version,
+                                "pros": [p.model_dump() for p in fields["pros"]],
+                                "cons": [c.model_dump() for c in fields["cons"]]})
+
+        for i, review in enumerate(item["reviews"]):
+            state.apply(ReviewEvent(event_id=f"{item['id']}-{i}", type="review.created", review_id=f"r{i + 1}",
+                                    sku=item["id"], rating=int(review.get("rating") or 3), text=review["text"],
+                                    occurred_at=t0 + timedelta(seconds=i)), now=float(i))
+            if state.due(float(i), min_reviews, 1e9):
+                refresh(float(i))
+                calls += 1
+        if state.pending():
+            refresh(float(len(item["reviews"])))
+            calls += 1
+        rows.append(rouge_against_references(state.summary or "", item["summaries"]) | {"calls": calls})
+    out: dict[str, Any] = {"items": len(items), "min_reviews": min_reviews}
+    out.update({k: round(statistics.fmean(r[k] for r in rows), 4) for k in ("rouge1", "rouge2", "rougeL", "calls")})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description="ROUGE of the extractive review summary vs baselines")
     parser.add_argument("--data", required=True)
     parser.add_argument("--target-words", type=int, nargs="*", default=[SUMMARY_TARGET_WORDS])
+    parser.add_argument("--rolling", type=int, nargs="*", default=[],
+                        help="also run the rolling path with these min_reviews values")
     args = parser.parse_args(argv)
     for tw in args.target_words:
         print(json.dumps(evaluate_extractive(args.data, target_words=tw)))
+    for n in args.rolling:
+        print(json.dumps(evaluate_rolling_extractive(args.data, min_reviews=n)))
     return 0
 
 

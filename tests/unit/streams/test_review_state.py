@@ -272,7 +272,7 @@ def test_incremental_resends_reviews_cited_by_previous_pros_and_cons() -> None:
 
 def test_rebuild_every_k_refreshes() -> None:
     config = ReviewStateConfig(rebuild_every=3)
-    state = fresh(event(0, "r0"))
+    state = fresh(*(event(100 + i, f"old{i}", at=0) for i in range(20)))
     modes = []
     for i in range(1, 9):
         state.apply(event(i, f"r{i}", rating=5, at=i), now=float(i))
@@ -291,6 +291,16 @@ def test_rebuild_when_the_rating_distribution_shifts() -> None:
     assert total_variation(state.histogram, state.rebuild_histogram) > 0.2
     assert state.rebuild_reason() == "rating_shift"
     assert state.make_request(20.0, "sum-v1").mode == "rebuild"
+
+
+def test_rebuild_when_the_review_count_doubled_since_the_last_rebuild() -> None:
+    state = fresh(*(event(i, f"r{i}", at=i) for i in range(3)))
+    summarise_all(state, 10.0)
+    for i in range(3, 5):
+        state.apply(event(i, f"r{i}", at=i), now=20.0)
+    assert state.rebuild_reason() is None  # 5 < 2 x 3
+    state.apply(event(5, "r5", at=5), now=20.0)
+    assert state.rebuild_reason() == "growth"  # 6 >= 2 x 3
 
 
 def test_one_more_review_of_the_same_shape_stays_incremental() -> None:
