@@ -149,27 +149,36 @@ def _numbers(text: str, source: str) -> list[str]:
 
 
 def number_set(text: str) -> set[Decimal]:
-    """Every value a number in `text` may stand for ("1,200" -> 1200; "1,5" -> 1, 5 and 1.5)."""
+    """Every value a number in the facts may stand for: "1,200" is 1200, "4.50" is 4.5,
+    and a comma list such as "2,3" is also 2 and 3."""
     values: set[Decimal] = set()
     for raw in _NUMBER.findall(text):
         values |= _canonical(raw)
+        if not _THOUSANDS.fullmatch(raw):
+            for part in raw.split(","):
+                values |= _canonical(part)
     return values
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def _canonical(raw: str) -> set[Decimal]:
-    """Readings of a digit group: thousands separators removed, trailing zeros ignored,
-    and its parts on their own (so "2,3" is also 2 and 3, and "1.2.3" is 1, 2 and 3)."""
-    readings = {raw}
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
+    """The values a digit group written in the text may mean: thousands separators
+    removed, a decimal comma read as a dot, trailing zeros ignored. A group that is no
+    number at all ("1.2.3", a version) stands for its parts."""
+    readings = {raw, raw.replace(",", ".")}
+    if _THOUSANDS.fullmatch(raw):
         readings.add(raw.replace(",", ""))
-    readings.add(raw.replace(",", "."))
-    readings.update(re.split(r"[.,]", raw))
     values = set()
     for reading in readings:
         try:
             values.add(Decimal(reading).normalize())
         except InvalidOperation:
             continue
+    if not values:
+        for part in re.split(r"[.,]", raw):
+            values.add(Decimal(part).normalize())
     return values
 
 
@@ -228,6 +237,8 @@ def _strip_quotes(text: str) -> str:
     pairs = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»"}
     while len(text) >= 2 and text[0] in pairs and text[-1] == pairs[text[0]] and text[0] not in text[1:-1]:
         text = text[1:-1].strip()
+    if text[:1] in pairs and pairs[text[0]] not in text[1:]:  # an opening quote never closed (cut off)
+        text = text[1:].strip()
     return text
 
 
