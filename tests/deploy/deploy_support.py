@@ -105,3 +105,16 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
         if m:
             out.append((m.group(1), m.group(2).strip()))
     return out
+
+
+def settings_field_exists(key: str) -> bool:
+    """Whether SHOPSCRIBE_A__B names a field of shopscribe.settings.Settings (groups split on __)."""
+    from shopscribe.settings import Settings
+
+    model = Settings
+    for part in key.removeprefix("SHOPSCRIBE_").lower().split("__"):
+        if model is None or part not in model.model_fields:
+            return False
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and hasattr(annotation, "model_fields") else None
+    return True
