@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -113,7 +113,7 @@ def products(draw: st.DrawFn) -> ProductEvent:
     try:
         return ProductEvent.model_validate(data)
     except ValidationError:
-        st.assume(False)
+        assume(False)
         raise
 
 
