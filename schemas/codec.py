@@ -32,9 +32,9 @@ def encode(model: BaseModel) -> bytes:
     return model.model_dump_json(exclude_none=False).encode()
 
 
-def headers(model: BaseModel, **extra: str) -> list[tuple[str, bytes]]:
-    base = {"content-type": CONTENT_TYPE, "schema-version": str(getattr(model, "schema_version", SCHEMA_VERSION))}
-    base.update(extra)
+def headers(message: BaseModel, **extra: str) -> list[tuple[str, bytes]]:
+    base = {"content-type": CONTENT_TYPE, "schema-version": str(getattr(message, "schema_version", SCHEMA_VERSION))}
+    base.update({k.replace("_", "-"): v for k, v in extra.items()})
     return [(k, v.encode()) for k, v in base.items()]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from shopscribe.kafka import kafka_python_config
@@ -102,7 +102,7 @@ def wait_until_ready(bootstrap: str, timeout_s: float, process: subprocess.Popen
         if process is not None and process.poll() is not None:
             raise BrokerError(f"broker exited with code {process.returncode} during start-up")
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000, api_version_auto_timeout_ms=2000)
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
             admin.list_topics()
             admin.close()
             return

@@ -30,7 +30,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print data as JSON lines")]
 
 # Short group timeouts for a broker on loopback (the embedded one holds a group join for
 # ~half the session timeout, DESIGN.md). Applied only when the user has not set them.
-EMBEDDED_TIMEOUTS = {"session_timeout_s": 4.0, "heartbeat_interval_s": 0.5}
+EMBEDDED_TIMEOUTS = {"session_timeout_s": 6.0, "heartbeat_interval_s": 1.0}
 
 
 def build_settings(bootstrap: str | None = None, backend: str | None = None, model: str | None = None) -> Settings:

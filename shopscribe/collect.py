@@ -56,9 +56,10 @@ def expected_descriptions(lines: Iterable[bytes], prompt_version: str) -> tuple[
 
 
 def collect(settings: Settings, topic: str, expected: dict[str, int], timeout_s: float,
-            on_progress: Callable[[int], None] | None = None) -> Latest:
+            on_progress: Callable[[int], None] | None = None, check: Callable[[], None] | None = None) -> Latest:
     """Read `topic` from the beginning until every SKU in `expected` has a result at (at
-    least) its expected source version, or the timeout passes."""
+    least) its expected source version, or the timeout passes. `check` is called between
+    polls and may raise (e.g. when a process of the stack died)."""
     latest = Latest()
     consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False)
     try:
@@ -68,6 +69,8 @@ def collect(settings: Settings, topic: str, expected: dict[str, int], timeout_s:
         deadline = time.monotonic() + timeout_s
         done = 0
         while done < len(expected) and time.monotonic() < deadline:
+            if check:
+                check()
             for records in consumer.poll(timeout_ms=250).values():
                 for record in records:
                     latest.offer(json.loads(record.value))

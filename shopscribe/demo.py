@@ -30,7 +30,7 @@ def run_demo(settings: Settings, *, embedded: bool, timeout_s: float, work_dir: 
                       console=console) as progress:
             task = progress.add_task("descriptions", total=len(expected))
             latest = collect(stack.settings, settings.topics.descriptions, expected, timeout_s,
-                             on_progress=lambda n: progress.update(task, completed=n))
+                             on_progress=lambda n: progress.update(task, completed=n), check=stack.check_alive)
         dead = count_messages(stack.settings, settings.topics.dlq(settings.topics.products))
     finally:
         stack.stop()

@@ -41,7 +41,7 @@ def run_descriptions_eval(settings: Settings, data: Path, out: Path, *, embedded
             with Progress(console=Console(stderr=True)) as progress:
                 task = progress.add_task("descriptions", total=len(expected))
                 latest = collect(stack.settings, settings.topics.descriptions, expected, timeout_s,
-                                 on_progress=lambda n: progress.update(task, completed=n))
+                                 on_progress=lambda n: progress.update(task, completed=n), check=stack.check_alive)
     with out.open("w") as handle:
         for item in items:
             result = latest.by_sku.get(item["id"])

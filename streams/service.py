@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import faust
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from shopscribe.kafka import faust_broker_url, faust_credentials
 from shopscribe.metrics import Metrics
@@ -31,7 +31,8 @@ def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
 
     @app.page("/metrics")
     async def prometheus(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+        # aiohttp refuses a charset inside content_type; Prometheus needs only the version.
+        return web.bytes(generate_latest(metrics.registry), content_type="text/plain; version=0.0.4")
 
     @app.page("/ready")
     async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
@@ -47,6 +48,7 @@ def run_streams(settings: Settings, metrics: Metrics | None = None) -> None:
     """Run in the foreground until SIGINT/SIGTERM; Faust commits acked offsets on stop."""
     app = build_streams(settings, metrics or Metrics())
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
-    # Faust installs its own log handlers in the Worker; keep ours (JSON lines).
-    worker.on_setup_root_logger = lambda *a, **k: None  # type: ignore[method-assign]
+    # The Worker would replace the root handlers with its own plain-text format; keep
+    # ours (structlog JSON lines), configured by the CLI.
+    worker._setup_logging = lambda: None  # type: ignore[method-assign]
     worker.execute_from_commandline()

@@ -42,7 +42,7 @@ def make_settings_factory(broker, tmp_path_factory) -> Callable[..., Settings]: 
     def factory(backend: str = "transformers", **groups: dict) -> Settings:
         run = uuid.uuid4().hex[:8]
         base = Settings().with_overrides(
-            kafka={"bootstrap": broker.bootstrap, "session_timeout_s": 4.0, "heartbeat_interval_s": 0.5},
+            kafka={"bootstrap": broker.bootstrap, "session_timeout_s": 6.0, "heartbeat_interval_s": 1.0},
             topics={name: f"t{run}.{default}" for name, default in (
                 ("products", "products.events"), ("reviews", "reviews.events"), ("requests", "generation.requests"),
                 ("descriptions", "products.descriptions"), ("summaries", "reviews.summaries"))},

@@ -142,9 +142,9 @@ class GenerationWorker:
         futures = []
         for result in results:
             topic = topics.descriptions if result.__class__.__name__ == "DescriptionResult" else topics.summaries
-            extra = {"model": result.model, "prompt-version": result.prompt_version, "method": result.method}
-            futures.append(self.producer.send(topic, key=result.sku.encode(), value=encode(result),
-                                              headers=headers(result, **extra)))
+            futures.append(self.producer.send(
+                topic, key=result.sku.encode(), value=encode(result),
+                headers=headers(result, model=result.model, prompt_version=result.prompt_version, method=result.method)))
             self.metrics.end_to_end_latency.labels(kind=topic).observe(
                 max(0.0, result.generated_at_ms / 1000 - result.source_version / 1_000_000))
             log.info("result_published", sku=result.sku, request_id=result.request_id, method=result.method,

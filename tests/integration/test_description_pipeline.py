@@ -66,7 +66,8 @@ def test_five_products_yield_five_valid_descriptions_from_the_real_model(stack: 
     ]
     send_products(stack, items)
     latest = collect(stack.settings, stack.settings.topics.descriptions,
-                     {p["sku"]: int(datetime.fromisoformat(p["occurred_at"]).timestamp() * 1e6) for p in items}, 600)
+                     {p["sku"]: int(datetime.fromisoformat(p["occurred_at"]).timestamp() * 1e6) for p in items}, 600,
+                     check=stack.check_alive)
 
     assert sorted(latest.by_sku) == sorted(p["sku"] for p in items)
     for item in items:
@@ -92,7 +93,7 @@ def test_bad_events_go_to_the_dlq_with_reasons_while_valid_ones_flow(stack: Loca
         json.dumps(good).encode(),
         json.dumps({**product("BAD-3", ""), "sku": ""}).encode(),
     ])
-    latest = collect(stack.settings, topics.descriptions, {"GOOD-1": int(T0.timestamp() * 1e6)}, 600)
+    latest = collect(stack.settings, topics.descriptions, {"GOOD-1": int(T0.timestamp() * 1e6)}, 600, check=stack.check_alive)
     assert "GOOD-1" in latest.by_sku
 
     from shopscribe.clients import tail
@@ -112,7 +113,7 @@ def test_unchanged_product_is_not_generated_again_and_a_changed_one_is(stack: Lo
     first = product("LAMP-1", "Brass Desk Lamp", material="brass", bulb="E27")
     send_products(stack, [first])
     v1 = int(T0.timestamp() * 1e6)
-    before = collect(stack.settings, topics.descriptions, {"LAMP-1": v1}, 600).by_sku["LAMP-1"]
+    before = collect(stack.settings, topics.descriptions, {"LAMP-1": v1}, 600, check=stack.check_alive).by_sku["LAMP-1"]
 
     skipped = streams_metric(stack, "shopscribe_events_skipped_total", topic=topics.products, reason="unchanged")
     resent = {**first, "event_id": "LAMP-1-resent", "occurred_at": (T0 + timedelta(minutes=1)).isoformat()}
@@ -126,7 +127,7 @@ def test_unchanged_product_is_not_generated_again_and_a_changed_one_is(stack: Lo
     changed = product("LAMP-1", "Brass Desk Lamp", minutes=2, material="brass", bulb="E14")
     send_products(stack, [changed])
     v3 = int((T0 + timedelta(minutes=2)).timestamp() * 1e6)
-    latest = collect(stack.settings, topics.descriptions, {"LAMP-1": v3}, 600)
+    latest = collect(stack.settings, topics.descriptions, {"LAMP-1": v3}, 600, check=stack.check_alive)
     results_for_lamp = [latest.by_sku["LAMP-1"]]
     assert results_for_lamp[0]["input_hash"] != before["input_hash"]
     assert results_for_lamp[0]["source_event_id"] == "LAMP-1-2"
