@@ -170,6 +170,9 @@ def eval_descriptions(data: Annotated[Path, typer.Option(help="JSONL: {id, title
     typer.echo(json.dumps(report))
 
 
+# -- sub-apps (each in its own module; one registration line each) ---------------------
+
+
 def main() -> None:
     app(prog_name="shopscribe")
 
