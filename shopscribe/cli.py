@@ -85,9 +85,8 @@ def worker(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = 
     metrics = Metrics()
     metrics.serve(settings.worker.metrics_port)
     generation = load_backend(settings.worker)
-    config = HandlerConfig(max_new_tokens=settings.worker.max_new_tokens,
-                           default_max_chars=settings.worker.default_max_chars, seed=settings.worker.seed)
-    loop = GenerationWorker(settings, RequestHandler(generation, metrics, config), metrics)
+    handler = RequestHandler(generation, metrics, HandlerConfig.from_settings(settings.worker))
+    loop = GenerationWorker(settings, handler, metrics)
     loop.install_signal_handlers()
     try:
         loop.run(ready_file=settings.worker.ready_file)

@@ -11,6 +11,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from schemas import DescriptionRequest, DescriptionResult, GenerationRequest, ReviewSummaryResult, SummaryRequest
 from shopscribe.logging import get_logger
 from shopscribe.metrics import Metrics
+from shopscribe.settings import WorkerSettings
 from workers import descriptions, summaries
 from workers.backend import ChatPrompt, Completion, GenerationBackend, GenerationFailed
 from workers.guardrails import clean_output, find_violations
@@ -31,6 +32,10 @@ class HandlerConfig:
     backend_attempts: int = 2
     backoff_s: float = 0.5
     seed: int = 0
+
+    @classmethod
+    def from_settings(cls, worker: WorkerSettings) -> HandlerConfig:
+        return cls(max_new_tokens=worker.max_new_tokens, default_max_chars=worker.default_max_chars, seed=worker.seed)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from shopscribe.metrics import Metrics
 from shopscribe.settings import Settings
 from workers.backend import BackendDead
 from workers.handler import RequestHandler, Result
+from workers.publisher import ResultPublisher
 
 log = get_logger(__name__)
 
@@ -55,6 +56,7 @@ class GenerationWorker:
         )
         self.producer = KafkaProducer(**kafka_python_config(kafka), acks="all", linger_ms=5, retries=5,
                                       max_in_flight_requests_per_connection=1)
+        self.publisher = ResultPublisher(self.producer, settings, metrics)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
 
     # -- lifecycle -------------------------------------------------------------------
@@ -138,20 +140,7 @@ class GenerationWorker:
                 self.consumer.pause(tp)
 
     def _publish(self, results: list[Result]) -> None:
-        topics = self.settings.topics
-        futures = []
-        for result in results:
-            topic = topics.descriptions if result.__class__.__name__ == "DescriptionResult" else topics.summaries
-            futures.append(self.producer.send(
-                topic, key=result.sku.encode(), value=encode(result),
-                headers=headers(result, model=result.model, prompt_version=result.prompt_version, method=result.method)))
-            self.metrics.end_to_end_latency.labels(kind=topic).observe(
-                max(0.0, result.generated_at_ms / 1000 - result.source_version / 1_000_000))
-            log.info("result_published", sku=result.sku, request_id=result.request_id, method=result.method,
-                     topic=topic, latency_ms=result.latency_ms)
-        self.producer.flush()
-        for future in futures:
-            future.get(timeout=self.settings.kafka.request_timeout_s)  # raises if not acknowledged
+        self.publisher.publish(results)
 
     def _commit(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         offsets = {tp: OffsetAndMetadata(records[-1].offset + 1, "", -1) for tp, records in polled.items()}
