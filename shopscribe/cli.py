@@ -152,6 +152,34 @@ def tail(topic: str, bootstrap: Bootstrap = None,
         raise typer.BadParameter(str(exc)) from None
 
 
+@app.command()
+def replay(
+    topic: Annotated[str, typer.Argument(help="products | reviews | a topic name")],
+    bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None,
+    from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the first retained record")] = False,
+    from_offset: Annotated[Optional[str], typer.Option("--from-offset", help="N for every partition, or P:N,P:N")] = None,
+    from_time: Annotated[Optional[str], typer.Option("--from-time", help="ISO time with zone (broker time index)")] = None,
+    until: Annotated[Optional[str], typer.Option(help="End: now (default), an offset (N or P:N,...) or an ISO time")] = None,
+    prompt_version: Annotated[Optional[str], typer.Option("--prompt-version", help="Version stamped on the results")] = None,
+    batch_size: Annotated[int, typer.Option(help="Prompts per backend call")] = 64,
+    rate: Annotated[Optional[float], typer.Option(help="Max events/s (spare the live workers' GPU)")] = None,
+    restart: Annotated[bool, typer.Option(help="Ignore offsets an earlier run of this replay committed")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count events and estimate the time")] = False,
+    json_out: Json = False,
+) -> None:
+    """Reprocess a topic range under its own consumer group with a new model/prompt version."""
+    from shopscribe.replay_cli import run_replay
+
+    starts = [from_beginning, from_offset is not None, from_time is not None]
+    if sum(starts) != 1:
+        raise typer.BadParameter("give exactly one of --from-beginning, --from-offset, --from-time")
+    settings = build_settings(bootstrap, backend, model)
+    report = run_replay(settings, topic, from_beginning=from_beginning, from_offset=from_offset, from_time=from_time,
+                        until=until, prompt_version=prompt_version, batch_size=batch_size, rate=rate,
+                        restart=restart, dry_run=dry_run, json_out=json_out)
+    raise typer.Exit(0 if report else 1)
+
+
 eval_app = typer.Typer(help="Run a data set through the real pipeline, one result per item.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 

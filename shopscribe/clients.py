@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from shopscribe.kafka import kafka_python_config
 from shopscribe.settings import Settings
@@ -69,9 +69,22 @@ def tail(settings: Settings, topic: str, *, from_beginning: bool, max_messages: 
         consumer.close()
 
 
-def _partitions(consumer: KafkaConsumer, topic: str) -> list:
-    from kafka import TopicPartition
+def log_end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition], timeout_s: float = 5.0) -> dict:
+    """The true log end per partition. Tansu answers ListOffsets(latest) with the base
+    offset of the last record batch + 1, short of the end when that batch holds several
+    records; a fetch response's high watermark is right on every broker, so take the
+    larger of the two. Leaves `partitions` assigned to `consumer`."""
+    listed = consumer.end_offsets(partitions)
+    consumer.assign(partitions)
+    for tp in partitions:
+        consumer.seek(tp, max(listed[tp] - 1, 0))
+    deadline = time.monotonic() + timeout_s
+    while any(consumer.highwater(tp) is None for tp in partitions) and time.monotonic() < deadline:
+        consumer.poll(timeout_ms=100, max_records=1)
+    return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in partitions}
 
+
+def _partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
     ids = consumer.partitions_for_topic(topic)
     if not ids:
         raise ValueError(f"topic {topic!r} does not exist")

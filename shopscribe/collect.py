@@ -12,6 +12,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas import DecodeError, ProductEvent, decode
+from shopscribe.clients import log_end_offsets
 from shopscribe.kafka import kafka_python_config
 from shopscribe.settings import Settings
 from streams.products import decide
@@ -87,8 +88,8 @@ def count_messages(settings: Settings, topic: str) -> int:
     consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        ends = consumer.end_offsets(partitions)
         starts = consumer.beginning_offsets(partitions)
+        ends = log_end_offsets(consumer, partitions)
         return sum(ends[tp] - starts[tp] for tp in partitions)
     finally:
         consumer.close()
