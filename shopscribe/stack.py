@@ -41,17 +41,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 class LocalStack:
     def __init__(self, settings: Settings, work_dir: Path, *, embedded: bool, run_streams: bool = True,
-                 run_worker: bool = True, quiet: bool = True) -> None:
+                 run_worker: bool = True, quiet: bool = True, start_timeout_s: float = 300.0) -> None:
         self.work_dir = work_dir
         self.embedded = embedded
         self.run_streams = run_streams
         self.run_worker = run_worker
         self.quiet = quiet
+        self.start_timeout_s = start_timeout_s
         self.broker: EmbeddedBroker | None = None
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.settings = settings
 
-    def start(self, timeout_s: float = 180.0) -> LocalStack:
+    def start(self) -> LocalStack:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         if self.embedded:
             port = int(self.settings.kafka.bootstrap.rsplit(":", 1)[1])
@@ -68,7 +69,7 @@ class LocalStack:
             self._spawn("streams")
         if self.run_worker:
             self._spawn("worker")
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + self.start_timeout_s
         if self.run_streams:
             self._wait(lambda: _http_ok(f"http://127.0.0.1:{streams_port}/ready"), "streams", deadline)
         if self.run_worker:
