@@ -198,6 +198,9 @@ def eval_descriptions(data: Annotated[Path, typer.Option(help="JSONL: {id, title
 
 
 # -- sub-apps (each in its own module; one registration line each) ---------------------
+from shopscribe.sinks_cli import search_command, sink_app  # noqa: E402
+app.add_typer(sink_app, name="sink")
+app.command("search")(search_command)
 
 
 def main() -> None:
