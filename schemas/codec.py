@@ -50,7 +50,9 @@ def decode(raw: bytes | None, model: type[M]) -> M:
         raise DecodeError("invalid_utf8", f"value is not UTF-8: {exc}") from None
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    # ValueError (parent of JSONDecodeError) also covers integers over Python's
+    # int_max_str_digits limit (4300 digits), which json.loads raises as a plain ValueError.
+    except (ValueError, RecursionError) as exc:
         raise DecodeError("invalid_json", f"value is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise DecodeError("schema_invalid", f"value must be a JSON object, got {type(data).__name__}")
