@@ -103,6 +103,15 @@ class WorkerSettings(_Group):
     max_poll_interval_s: float = Field(300.0, description="SHOPSCRIBE_WORKER__MAX_POLL_INTERVAL_S")
     metrics_port: int = Field(9108, description="SHOPSCRIBE_WORKER__METRICS_PORT (0 = off)")
     seed: int = Field(0, description="SHOPSCRIBE_WORKER__SEED: sampling seed for regeneration")
+    echo_delay_s: float = Field(
+        0.0, ge=0, description="SHOPSCRIBE_WORKER__ECHO_DELAY_S: echo backend only, seconds per generate() call "
+        "(fault tests: a slow model)"
+    )
+    summary_gate_margin: float = Field(
+        0.0, ge=0, lt=1,
+        description="SHOPSCRIBE_WORKER__SUMMARY_GATE_MARGIN: a generated summary is published if it scores within "
+        "this fraction of the extractive one (0 = must score at least as well); tune per model",
+    )
 
 
 class Settings(BaseSettings):

@@ -32,10 +32,12 @@ class HandlerConfig:
     backend_attempts: int = 2
     backoff_s: float = 0.5
     seed: int = 0
+    summary_gate_margin: float = 0.0
 
     @classmethod
     def from_settings(cls, worker: WorkerSettings) -> HandlerConfig:
-        return cls(max_new_tokens=worker.max_new_tokens, default_max_chars=worker.default_max_chars, seed=worker.seed)
+        return cls(max_new_tokens=worker.max_new_tokens, default_max_chars=worker.default_max_chars, seed=worker.seed,
+                   summary_gate_margin=worker.summary_gate_margin)
 
 
 @dataclass
@@ -130,7 +132,8 @@ class RequestHandler:
             latency_ms=round(latency_ms, 1), generated_at_ms=int(time.time() * 1000),
         )
         if isinstance(request, SummaryRequest):
-            result = ReviewSummaryResult(**common, **summaries.summarise(request, None if backend_error else draft.text),
+            result = ReviewSummaryResult(**common, **summaries.summarise(
+                request, None if backend_error else draft.text, margin=self.config.summary_gate_margin),
                                          stats=request.stats, coverage=len(request.covered_review_ids))
         else:
             result = self._description(request, draft, backend_error, common)

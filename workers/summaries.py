@@ -699,8 +699,11 @@ def previous_weight_for(request: SummaryRequest) -> float:
     return float(min(earlier, 2 * max(1, len(request.reviews))))
 
 
-def summarise(request: SummaryRequest, completion_text: str | None, *, max_chars: int = SUMMARY_MAX_CHARS) -> dict[str, Any]:
-    """Fields of ReviewSummaryResult: summary, pros, cons, method, fallback_reason."""
+def summarise(request: SummaryRequest, completion_text: str | None, *, max_chars: int = SUMMARY_MAX_CHARS,
+              margin: float = 0.0) -> dict[str, Any]:
+    """Fields of ReviewSummaryResult: summary, pros, cons, method, fallback_reason.
+    `margin`: how far below the extractive score a valid generated summary may score and
+    still be published (see `choose`; tune per model on the dev set)."""
     reviews = [r for r in request.reviews if usable(r)]
     previous = request.previous_summary if request.mode == "incremental" else None
     weight = previous_weight_for(request)
@@ -713,7 +716,7 @@ def summarise(request: SummaryRequest, completion_text: str | None, *, max_chars
     parsed = parse(completion_text) if completion_text is not None else None
     generated = tidy(parsed.summary, max_chars) if parsed and parsed.summary else (None if parsed is None else "")
     text, method, reason = choose(generated, ext_text, reviews, previous_summary=previous, previous_weight=weight,
-                                  max_chars=max_chars)
+                                  max_chars=max_chars, margin=margin)
     pros, cons = ext_pros, ext_cons
     if method == "generated" and parsed is not None:
         gen_pros = ground(_map_labels(parsed.pros, request), reviews)
