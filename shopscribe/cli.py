@@ -197,6 +197,24 @@ def eval_descriptions(data: Annotated[Path, typer.Option(help="JSONL: {id, title
     typer.echo(json.dumps(report))
 
 
+@eval_app.command("summaries")
+def eval_summaries(data: Annotated[Path, typer.Option(help="JSONL: {id, reviews: [{text, rating?}], summaries?}")],
+                   out: Annotated[Path, typer.Option(help="JSONL: {id, summary, pros, cons, method, coverage, ...}")],
+                   one_shot: Annotated[bool, typer.Option("--one-shot", help="All reviews of an item in one request (default: rolling, one review at a time)")] = False,
+                   min_reviews: Annotated[int, typer.Option("--min-reviews", help="Rolling: reviews per SKU per round (the debounce N)")] = 1,
+                   max_wait: Annotated[Optional[float], typer.Option("--max-wait", help="Debounce T in seconds")] = None,
+                   bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None,
+                   timeout: float = 3600) -> None:
+    """Summarise each item's reviews through the real pipeline; ROUGE vs baselines when references exist."""
+    from shopscribe.evaluation import run_summaries_eval
+
+    settings = build_settings(bootstrap, backend, model)
+    report = run_summaries_eval(settings, data, out, embedded=_embedded(bootstrap), timeout_s=timeout,
+                                one_shot=one_shot, min_reviews=min_reviews, max_wait_s=max_wait)
+    typer.echo(json.dumps(report))
+    raise typer.Exit(0 if report["complete"] == report["items"] else 1)
+
+
 # -- sub-apps (each in its own module; one registration line each) ---------------------
 from shopscribe.sinks_cli import search_command, sink_app  # noqa: E402
 app.add_typer(sink_app, name="sink")
