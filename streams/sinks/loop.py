@@ -129,7 +129,14 @@ class SinkConsumer:
         if not assigned:
             return {}
         ends = self.consumer.end_offsets(assigned)
-        return {f"{tp.topic}[{tp.partition}]": ends[tp] - self.consumer.position(tp) for tp in assigned}
+        # The embedded broker (tansu 0.6) answers ListOffsets(latest) with the last record
+        # batch's base offset + 1, short of the end when that batch holds several records;
+        # the high watermark of a fetch response is right, so take the larger.
+        lag = {}
+        for tp in assigned:
+            end = max(ends[tp], self.consumer.highwater(tp) or 0)
+            lag[f"{tp.topic}[{tp.partition}]"] = end - self.consumer.position(tp)
+        return lag
 
     def caught_up(self) -> bool:
         assert self.consumer is not None
