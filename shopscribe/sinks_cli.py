@@ -97,5 +97,5 @@ def search_command(query: Annotated[str, typer.Argument(help="Words to find (all
         typer.echo("no match", err=True)
         return
     for rank, hit in enumerate(hits, 1):
-        typer.echo(f"{rank:>3}. {hit.sku}  {hit.title or ''}  (score {hit.score:.3f})")
+        typer.echo(f"{rank:>3}. {hit.sku}  {hit.title or ''}  (score {hit.score:.4g})")
         typer.echo(f"     {hit.snippet}")
