@@ -99,7 +99,7 @@ class PostgresStore(Store):
                f"FROM {self.table}, plainto_tsquery('{TEXT_CONFIG}', %(q)s) AS q "
                "WHERE document @@ q ORDER BY score DESC, sku LIMIT %(limit)s")
         rows = self._execute(sql, {"q": " ".join(terms), "limit": limit}).fetchall()
-        return [Hit(sku=r[0], title=r[1], score=round(float(r[2]), 6), snippet=r[3], description_version=r[4],
+        return [Hit(sku=r[0], title=r[1], score=float(r[2]), snippet=r[3], description_version=r[4],
                     description_prompt_version=r[5], summary_version=r[6]) for r in rows]
 
     def close(self) -> None:

@@ -108,7 +108,7 @@ class SqliteStore(Store):
                f"FROM {fts} JOIN {self.table} p ON p.id = {fts}.rowid "
                f"WHERE {fts} MATCH :match ORDER BY rank, p.sku LIMIT :limit")
         rows = self.conn.execute(sql, {"match": match, "limit": limit}).fetchall()
-        return [Hit(sku=r[0], title=r[1], score=round(-r[2], 6), snippet=r[3], description_version=r[4],
+        return [Hit(sku=r[0], title=r[1], score=-float(r[2]), snippet=r[3], description_version=r[4],
                     description_prompt_version=r[5], summary_version=r[6]) for r in rows]
 
     def close(self) -> None:
