@@ -8,9 +8,12 @@ consumers of the output topics must be correct without compaction, which they ar
 from __future__ import annotations
 
 import importlib.util
+import logging
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -96,6 +99,22 @@ class EmbeddedBroker:
 
 def wait_until_ready(bootstrap: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
     """Return once the broker answers a metadata request; never a fixed sleep."""
+    with _quiet("kafka"):  # refused connections are expected until the broker listens
+        _wait_until_ready(bootstrap, timeout_s, process)
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _wait_until_ready(bootstrap: str, timeout_s: float, process: subprocess.Popen[bytes] | None) -> None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
     while time.monotonic() < deadline:

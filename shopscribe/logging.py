@@ -58,6 +58,8 @@ def configure(level: str = "INFO", json: bool = True) -> None:
     # Client libraries are chatty at INFO about every (re)connect.
     for noisy in ("kafka", "aiokafka", "faust", "mode"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # kafka-python warns whenever its IO loop is slowed down (a busy CPU, not a fault).
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
