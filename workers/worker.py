@@ -100,8 +100,8 @@ class GenerationWorker:
         for records in polled.values():
             for record in records:
                 requests.extend(self._decode(record))
-        results = self._generate_while_polling(requests, polled) if requests else []
-        self._publish(results)
+        if requests:
+            self._generate_and_publish(requests)
         self._commit(polled)
 
     def _decode(self, record: ConsumerRecord) -> list[GenerationRequest]:
@@ -111,26 +111,25 @@ class GenerationWorker:
             self._dead_letter(record, exc.kind, exc.reason)
             return []
 
-    def _generate_while_polling(self, requests: list[GenerationRequest],
-                                polled: dict[TopicPartition, list[ConsumerRecord]]) -> list[Result]:
+    def _generate_and_publish(self, requests: list[GenerationRequest]) -> None:
+        """Generate chunk by chunk, publishing each chunk's results as soon as they exist
+        (a poll may hold several micro-batches); offsets are committed after the last."""
         limit = self.settings.worker.max_batch_prompts
         chunks = [requests[i:i + limit] for i in range(0, len(requests), limit)]
         assigned = self.consumer.assignment()
         self.consumer.pause(*assigned)
         self.metrics.in_flight.set(len(requests))
-        results: list[Result] = []
         try:
             for chunk in chunks:
                 future = self._executor.submit(self.handler.handle, chunk)
                 self._keep_membership(future)
-                results.extend(future.result())
+                self._publish(future.result())
         except BackendDead:
             log.critical("backend_dead", exc_info=True)
             raise
         finally:
             self.metrics.in_flight.set(0)
             self.consumer.resume(*(tp for tp in assigned if tp in self.consumer.assignment()))
-        return results
 
     def _keep_membership(self, future: Future) -> None:
         # Wait on the generation first and poll only while it is still running: a poll of
