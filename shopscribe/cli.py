@@ -216,6 +216,8 @@ def eval_summaries(data: Annotated[Path, typer.Option(help="JSONL: {id, reviews:
 
 
 # -- sub-apps (each in its own module; one registration line each) ---------------------
+from shopscribe.bench import bench_app  # noqa: E402
+app.add_typer(bench_app, name="bench")
 from shopscribe.sinks_cli import search_command, sink_app  # noqa: E402
 app.add_typer(sink_app, name="sink")
 app.command("search")(search_command)

@@ -1,0 +1,260 @@
+"""docs/benchmarks.md and docs/img/*.png from the results of `shopscribe bench ... --report`.
+
+Results accumulate in docs/img/results.json, one entry per (scenario, backend), the latest
+run winning, so scenarios can be run one at a time (and the vLLM ones from .venv-vllm).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from shopscribe.bench.common import REPO
+
+DOCS = REPO / "docs"
+IMG = DOCS / "img"
+RESULTS = IMG / "results.json"
+PAGE = DOCS / "benchmarks.md"
+
+
+def load_results(path: Path = RESULTS) -> dict[str, dict[str, Any]]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def record_and_write(result: dict[str, Any], path: Path = RESULTS) -> Path:
+    results = load_results(path)
+    results[f"{result['scenario']}/{result.get('backend', 'echo')}"] = result
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return write_report(results)
+
+
+# -- the table ---------------------------------------------------------------------------
+def _load(result: dict) -> str:
+    machine = result.get("machine", {}).get("before", {})
+    return " / ".join(f"{x:.1f}" for x in machine.get("load_avg_1_5_15", [])) or "-"
+
+
+def _met(value: bool | None) -> str:
+    return {True: "yes", False: "**no**", None: "-"}[value]
+
+
+def rows(results: dict[str, dict]) -> list[tuple[str, str, str, str, str, str]]:
+    """(scenario, backend, measure, value, target, met) for every recorded result."""
+    out = []
+    for key in sorted(results):
+        r = results[key]
+        name, backend = r["scenario"], r.get("backend", "echo")
+        if r.get("error"):
+            out.append((name, backend, "error", r["error"][:80], "-", "-"))
+            continue
+        met = r.get("target", {}).get("met")
+        if name == "overhead":
+            cpu = r["cpu_ms_per_event"]
+            out.append((name, backend, f"events/s input->output ({r['events']:,} events)", f"{r['events_per_s']:,.0f}",
+                        ">= 1,000", _met(met)))
+            out.append((name, backend, "CPU ms/event streams / worker / broker",
+                        f"{cpu.get('streams', 0):.3f} / {cpu.get('worker', 0):.3f} / {cpu.get('broker', 0):.3f}", "-", "-"))
+        elif name == "batching":
+            out.append((name, backend, "tokens/s (a) in-process / (b) pipeline / (c) one at a time",
+                        f"{r['in_process']['tokens_per_s']:.0f} / {r['pipeline']['tokens_per_s']:.0f} / "
+                        f"{r['naive']['tokens_per_s']:.0f}", "-", "-"))
+            out.append((name, backend, "b/a", f"{r['b_over_a']:.2f}", ">= 0.9",
+                        _met(r["b_over_a"] is not None and r["b_over_a"] >= 0.9)))
+            out.append((name, backend, "b/c", f"{r['b_over_c']:.1f}", ">= 5",
+                        _met(r["b_over_c"] is not None and r["b_over_c"] >= 5)))
+        elif name == "latency":
+            p, s = r["pipeline_s"], r["single_request_s"]
+            out.append((name, backend, f"p50/p95/p99 s, one product every {r['interval_s']:.1f} s",
+                        f"{p['p50']:.2f} / {p['p95']:.2f} / {p['p99']:.2f} (backend alone p50 {s['p50']:.2f})", "-", "-"))
+            out.append((name, backend, "p50 ratio pipeline/backend", f"{r['p50_ratio']:.2f}", "<= 1.2", _met(met)))
+        elif name == "burst":
+            f = r["freshness_s"]
+            out.append((name, backend, f"LLM calls/review ({r['reviews']} reviews, {r['skus']} SKUs, {r['duration_s']:.0f} s)",
+                        f"{r['llm_calls_per_review']:.3f} ({r['summaries_published']} summaries, "
+                        f"{r['generation_batches']} batches)", "<= 0.05", _met(met)))
+            out.append((name, backend, "freshness p50 / p95 s (last review in -> summary covering it)",
+                        f"{_num(f['p50'])} / {_num(f['p95'])}", "-", "-"))
+        elif name == "replay":
+            if not r.get("available"):
+                out.append((name, backend, "replay", r.get("reason", "not available"), ">= 0.9", "-"))
+            else:
+                out.append((name, backend, f"tokens/s replay vs (a) ({r['events']} events)",
+                            f"{r['replay']['completion_tokens_per_s']:.0f} vs {r['in_process']['tokens_per_s']:.0f}",
+                            "-", "-"))
+                out.append((name, backend, "replay/(a)", f"{r['replay_over_a']:.2f}", ">= 0.9", _met(met)))
+    return out
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+# -- plots -------------------------------------------------------------------------------
+def plots(results: dict[str, dict], img: Path = IMG) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    img.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig: Any, name: str) -> None:
+        fig.tight_layout()
+        fig.savefig(img / name, dpi=110)
+        plt.close(fig)
+        written.append(name)
+
+    overhead = results.get("overhead/echo")
+    if overhead and not overhead.get("error"):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+        left.bar(["pipeline (echo)"], [overhead["events_per_s"]], color="#4c72b0")
+        left.axhline(1000, color="red", linestyle="--", label="target 1,000/s")
+        left.axhline(60, color="grey", linestyle=":", label="one H100, 8B model (~25-60/s)")
+        left.set_ylabel("events/s")
+        left.set_title(f"Throughput, {overhead['events']:,} events")
+        left.legend(fontsize=8)
+        cpu = overhead["cpu_ms_per_event"]
+        right.bar(list(cpu), list(cpu.values()), color=["#55a868", "#c44e52", "#8172b2"][:len(cpu)])
+        right.set_ylabel("CPU ms per event")
+        right.set_title("CPU per event, by process")
+        save(fig, "overhead.png")
+
+    batching = {k.split("/")[1]: v for k, v in results.items() if k.startswith("batching/") and not v.get("error")}
+    if batching:
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+        labels = ["(a) in-process", "(b) pipeline", "(c) one at a time"]
+        width = 0.8 / len(batching)
+        for i, (backend, r) in enumerate(sorted(batching.items())):
+            values = [r["in_process"]["tokens_per_s"], r["pipeline"]["tokens_per_s"], r["naive"]["tokens_per_s"]]
+            ax.bar([x + i * width for x in range(3)], values, width, label=backend)
+        ax.set_xticks([x + width * (len(batching) - 1) / 2 for x in range(3)], labels)
+        ax.set_ylabel("output tokens/s")
+        ax.set_title("Batching efficiency (same products, same machine, one run each)")
+        ax.legend()
+        save(fig, "batching.png")
+
+    latency = {k.split("/")[1]: v for k, v in results.items() if k.startswith("latency/") and not v.get("error")}
+    for backend, r in latency.items():
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+        qs = ["p50", "p95", "p99"]
+        ax.bar([x - 0.2 for x in range(3)], [r["single_request_s"][q] for q in qs], 0.4, label="backend alone")
+        ax.bar([x + 0.2 for x in range(3)], [r["pipeline_s"][q] for q in qs], 0.4, label="event in -> result out")
+        ax.set_xticks(range(3), qs)
+        ax.set_ylabel("seconds")
+        ax.set_title(f"Latency at low load ({backend}, one product / {r['interval_s']:.1f} s)")
+        ax.legend()
+        save(fig, f"latency-{backend}.png")
+
+    burst = {k.split("/")[1]: v for k, v in results.items() if k.startswith("burst/") and not v.get("error")}
+    for backend, r in burst.items():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
+        left.bar(["LLM calls / review"], [r["llm_calls_per_review"]], color="#4c72b0")
+        left.axhline(0.05, color="red", linestyle="--", label="target 0.05")
+        left.legend(fontsize=8)
+        left.set_title(f"{r['reviews']} reviews, {r['skus']} SKUs, {r['duration_s']:.0f} s")
+        f = r["freshness_s"]
+        right.bar(["p50", "p95", "max"], [f["p50"] or 0, f["p95"] or 0, f["max"] or 0], color="#55a868")
+        right.set_ylabel("seconds")
+        right.set_title("Freshness: last review -> summary covering it")
+        save(fig, f"burst-{backend}.png")
+    return written
+
+
+# -- the page ----------------------------------------------------------------------------
+HOW_TO_READ = """\
+## How to read it
+
+- Every scenario starts its own embedded stack (Tansu broker on a free port, streams and
+  worker as child processes, exactly what `shopscribe up` runs) and prints one JSON
+  document. The machine is shared: absolute numbers move with the load of whatever else
+  runs (the load average before each run is in the table). **Read the ratios**: each
+  compares two things measured in the same run, on the same machine, minutes apart.
+- **overhead** uses the zero-cost `echo` backend, so everything measured is pipeline:
+  validation, hashing, table updates, micro-batching, Kafka in and out, guardrails,
+  publishing with acks=all and committing. `cpu_ms_per_event` is utime+stime of each child
+  process (from `/proc/<pid>/stat`) divided by the events; 1 / (sum of those) is the
+  ceiling on one core.
+- **batching**: (a) is the request handler (prompt, generate, guardrails, one regeneration)
+  on the backend in-process, chunked exactly as the worker chunks (`max_batch_prompts`); (b)
+  the same products through broker, streams and worker; (c) the naive design, one event
+  per batch and one prompt per generate call. Tokens are the completion tokens of the
+  published results; time is first event in to last result out. b/a says what the
+  pipeline costs the backend; b/c what micro-batching buys.
+- **latency**: the backend's single-request latency (handler in-process, one request) vs
+  event in (producer send) to result out (the worker's CreateTime on the output record),
+  at a pace where the backend is idle when each event arrives.
+- **burst**: LLM calls = summary requests generated (each is one prompt to the model);
+  batches = generate calls. Freshness is per SKU, from its last review to the first
+  summary whose coverage includes it.
+- **replay**: `workers.replay.Replayer` (what `shopscribe replay` runs) over N events
+  already on the topic vs (a) on the same requests with the same backend object.
+"""
+
+GPU = """\
+## On a GPU (`--backend vllm`)
+
+Run the same commands on a GPU machine with the vLLM extra installed and an instruct
+7-8B model: `shopscribe bench batching --backend vllm --model <dir> --report`. What changes:
+
+- The backend gets ~20-100x faster per token, the pipeline does not: **overhead** is the
+  number to compare with the GPU's rate. One H100 with an 8B model writes roughly 25-60
+  descriptions/s; the pipeline on 2 cores moves the figure in the table, so on a GPU host
+  (which has more cores) the generator stays the bottleneck as long as the overhead row
+  is >= 20x the GPU's rate.
+- **batching**: vLLM batches continuously inside one `generate` call, so (a) and (b) grow
+  with `max_batch_prompts` (= `max_num_seqs`) far beyond the CPU numbers; raise
+  `SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS` (64-256) and `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS`
+  with it. Expect b/c well above 5 (batch 1 on a GPU wastes most of the card).
+  b/a below 0.9 on a GPU means the pipeline cannot feed the batch: check `mean_batch_size`
+  and the worker's in-flight gauge.
+- **latency**: single requests take ~1-3 s for ~120 tokens; the micro-batch wait
+  (`SHOPSCRIBE_STREAMS__BATCH_WAIT_S`) is then the pipeline's main addition: keep it a small
+  fraction of one generation.
+- **replay** uses the offline engine with large batches and should match (a).
+"""
+
+
+def write_report(results: dict[str, dict] | None = None, page: Path = PAGE) -> Path:
+    results = load_results() if results is None else results
+    images = plots(results) if results else []
+    lines = ["# Benchmarks", "",
+             "`shopscribe bench overhead|batching|latency|burst|replay|all [--backend transformers|vllm] "
+             "[--size N] [--json] [--report]` — generated by `--report` from docs/img/results.json; "
+             "edit shopscribe/bench/report.py, not this page.", "",
+             "| scenario | backend | measure | value | target | met | load avg 1/5/15 (2 cores) |",
+             "|---|---|---|---|---|---|---|"]
+    for name, backend, measure, value, target, met in rows(results):
+        load = _load(results.get(f"{name}/{backend}", {}))
+        lines.append(f"| {name} | {backend} | {measure} | {value} | {target} | {met} | {load} |")
+    lines.append("")
+    vllm = results.get("batching/vllm")
+    tf = results.get("batching/transformers")
+    if vllm and tf and not vllm.get("error") and not tf.get("error"):
+        lines += [f"vLLM / transformers (pipeline tokens/s, batching scenario): "
+                  f"**{vllm['pipeline']['tokens_per_s'] / tf['pipeline']['tokens_per_s']:.2f}x**; in-process "
+                  f"{vllm['in_process']['tokens_per_s'] / tf['in_process']['tokens_per_s']:.2f}x "
+                  "(separate runs: compare with care).", ""]
+    lines += [f"![{img}](img/{img})" for img in images]
+    lines += ["", FINDINGS, HOW_TO_READ, GPU]
+    page.write_text("\n".join(lines))
+    return page
+
+
+FINDINGS = """\
+## What the numbers showed, and what changed
+
+- **Worker: 200 ms lost per poll.** While a batch generated, the worker polled its paused
+  partitions with a 200 ms timeout and only then looked at the generation: every batch
+  cost at least 200 ms, even with a zero-cost backend (overhead: **74 events/s**). It now
+  waits on the generation and polls with no timeout only while it runs
+  (`workers/worker.py`, `_keep_membership`): ~1,000-1,400 events/s.
+- **kafka-python computes CRC-32C in pure Python** unless the `crc32c` package is
+  installed: ~17% of the worker's CPU (checking fetched batches, stamping produced ones).
+  With `crc32c` the worker's CPU per event fell from ~0.59 to ~0.43 ms.
+- Faust's producer linger (`PRODUCER_LINGER`) made no measurable difference; larger poll
+  sizes (`MAX_POLL_RECORDS`, `BATCH_SIZE`) only reduce round trips, not CPU, and did not
+  move the events/s beyond the noise of a shared machine.
+"""
