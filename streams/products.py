@@ -56,7 +56,9 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
     # the same partition number as the SKU's events. The update is idempotent.
     last_requested = app.Table(
         "product-last-requested", default=None, partitions=topics.partitions, use_partitioner=True,
-        key_type=bytes, value_type=dict,
+        # No value_type: Faust's changelog recovery calls value_type.from_data(), which a
+        # plain dict lacks; the default (JSON, autodetected) restores the same dicts.
+        key_type=bytes,
     )
     prompt_version = settings.worker.prompt_version
 
