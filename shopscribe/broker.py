@@ -7,8 +7,10 @@ consumers of the output topics must be correct without compaction, which they ar
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import logging
+import signal
 import socket
 import subprocess
 import time
@@ -42,6 +44,15 @@ def tansu_binary() -> Path:
     return path
 
 
+def die_with_parent() -> None:
+    """For Popen(preexec_fn=...): the child gets SIGTERM when the process (thread) that
+    started it dies, even by SIGKILL, so no broker or worker is left behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: children may outlive a killed parent
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,7 +82,7 @@ class EmbeddedBroker:
         command = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
                    "--storage-engine", self.storage]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self._process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         wait_until_ready(self.bootstrap, ready_timeout_s, process=self._process)
         log.info("broker_ready", bootstrap=self.bootstrap, storage=self.storage, pid=self._process.pid)
         return self

@@ -9,14 +9,16 @@ assumed from a sleep.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-from shopscribe.broker import EmbeddedBroker, ensure_topics, free_port
+from shopscribe.broker import EmbeddedBroker, die_with_parent, ensure_topics, free_port
 from shopscribe.logging import get_logger
 from shopscribe.settings import Settings
 
@@ -81,7 +83,8 @@ class LocalStack:
         log_file = open(self.work_dir / f"{part}.log", "ab")
         stdout = log_file if self.quiet else None
         self.processes[part] = subprocess.Popen(
-            [sys.executable, "-m", "shopscribe", part], env=env, stdout=stdout, stderr=subprocess.STDOUT if self.quiet else None
+            [sys.executable, "-m", "shopscribe", part], env=env, stdout=stdout,
+            stderr=subprocess.STDOUT if self.quiet else None, preexec_fn=die_with_parent,
         )
 
     def _wait(self, check, part: str, deadline: float) -> None:  # noqa: ANN001 - a zero-arg predicate
@@ -115,6 +118,10 @@ class LocalStack:
             self.broker.stop()
 
     def __enter__(self) -> LocalStack:
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM would end this process without unwinding; make it unwind, so the
+            # children and the broker are stopped by __exit__.
+            signal.signal(signal.SIGTERM, _raise_exit)
         try:
             return self.start()
         except BaseException:
@@ -123,6 +130,10 @@ class LocalStack:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+def _raise_exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _http_ok(url: str) -> bool:
