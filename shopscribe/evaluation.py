@@ -172,7 +172,9 @@ def run_summaries_eval(settings: Settings, data: Path, out: Path, *, embedded: b
     step = largest if one_shot else max(1, min_reviews or 1)
     streams = {"summary_min_reviews": step,
                # Rolling: a round is published at once, so T only matters if a round is split.
-               "summary_max_wait_s": max_wait_s or (60.0 if one_shot else 30.0)}
+               "summary_max_wait_s": max_wait_s or (60.0 if one_shot else 30.0),
+               # Nothing is lost in an eval; a re-issued request would only queue the same work twice.
+               "summary_in_flight_timeout_s": max(120.0, timeout_s)}
     if embedded:  # our own broker: any free port, so a running `shopscribe up` is not disturbed
         settings = settings.with_overrides(kafka={"bootstrap": f"127.0.0.1:{free_port()}"})
     settings = settings.with_overrides(streams=streams)

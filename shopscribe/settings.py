@@ -83,6 +83,10 @@ class StreamsSettings(_Group):
     # Review debounce: summary when N unsummarised reviews or the oldest is T old.
     summary_min_reviews: int = Field(8, ge=1, description="SHOPSCRIBE_STREAMS__SUMMARY_MIN_REVIEWS")
     summary_max_wait_s: float = Field(10.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_MAX_WAIT_S")
+    # A summary request without a result after this long is presumed lost and re-issued. It must
+    # exceed the worker's worst batch latency: shorter, and a slow worker (CPU, overload) gets
+    # the same requests again and again, and falls further behind with every copy.
+    summary_in_flight_timeout_s: float = Field(120.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_IN_FLIGHT_TIMEOUT_S")
 
 
 class WorkerSettings(_Group):
@@ -106,6 +110,10 @@ class WorkerSettings(_Group):
     echo_delay_s: float = Field(
         0.0, ge=0, description="SHOPSCRIBE_WORKER__ECHO_DELAY_S: echo backend only, seconds per generate() call "
         "(fault tests: a slow model)"
+    )
+    echo_fail: bool = Field(
+        False, description="SHOPSCRIBE_WORKER__ECHO_FAIL: echo backend only, every generate() call fails "
+        "(fallback tests: a broken model)"
     )
     summary_gate_margin: float = Field(
         0.0, ge=0, lt=1,

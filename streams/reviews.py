@@ -41,7 +41,7 @@ class ReviewSummaries:
         self.settings = settings
         self.metrics = metrics
         self.dead_letters = dead_letters
-        self.config = ReviewStateConfig()
+        self.config = ReviewStateConfig(in_flight_timeout_s=settings.streams.summary_in_flight_timeout_s)
         topics = settings.topics
         self.source = app.topic(topics.reviews, key_type=bytes, value_type=bytes, key_serializer="raw",
                                 value_serializer="raw")

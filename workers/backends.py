@@ -10,7 +10,7 @@ def load_backend(worker: WorkerSettings) -> GenerationBackend:
     if worker.backend == "echo":
         from workers.echo_backend import EchoBackend
 
-        return EchoBackend()
+        return EchoBackend(delay_s=worker.echo_delay_s, fail=worker.echo_fail)
     from workers.model_cache import resolve_model_dir
 
     model_dir = resolve_model_dir(worker.model, worker.model_cache_dir, worker.dtype)

@@ -9,8 +9,9 @@ calls "generation works".
 from __future__ import annotations
 
 import re
+import time
 
-from workers.backend import BackendDead, ChatPrompt, Completion
+from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed
 
 MAX_ECHO_CHARS = 300
 _FACT_LINE = re.compile(r"^\s*([^:\n<>]{1,64}):\s*(.+?)\s*$", re.MULTILINE)
@@ -19,8 +20,10 @@ _FACT_LINE = re.compile(r"^\s*([^:\n<>]{1,64}):\s*(.+?)\s*$", re.MULTILINE)
 class EchoBackend:
     name = "echo"
 
-    def __init__(self, model: str = "echo") -> None:
+    def __init__(self, model: str = "echo", delay_s: float = 0.0, fail: bool = False) -> None:
         self.model = model
+        self.fail = fail  # every generate() raises GenerationFailed: fallback tests (WorkerSettings.echo_fail)
+        self.delay_s = delay_s  # a slow model, for fault tests (WorkerSettings.echo_delay_s)
         self.calls = 0  # how many generate() calls: tests assert batching with it
         self._closed = False
 
@@ -28,6 +31,10 @@ class EchoBackend:
         if self._closed:
             raise BackendDead("backend is closed")
         self.calls += 1
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if self.fail:
+            raise GenerationFailed("echo backend told to fail (echo_fail)")
         return [self._echo(p) for p in prompts]
 
     def close(self) -> None:
