@@ -132,9 +132,12 @@ class RequestHandler:
             latency_ms=round(latency_ms, 1), generated_at_ms=int(time.time() * 1000),
         )
         if isinstance(request, SummaryRequest):
-            result = ReviewSummaryResult(**common, **summaries.summarise(
-                request, None if backend_error else draft.text, margin=self.config.summary_gate_margin),
-                                         stats=request.stats, coverage=len(request.covered_review_ids))
+            fields = summaries.summarise(request, None if backend_error else draft.text,
+                                         margin=self.config.summary_gate_margin)
+            if backend_error and fields["method"] == "fallback" and fields["fallback_reason"] == "no_completion":
+                fields["fallback_reason"] = backend_error  # say why there was no completion
+            result = ReviewSummaryResult(**common, **fields, stats=request.stats,
+                                         coverage=len(request.covered_review_ids))
         else:
             result = self._description(request, draft, backend_error, common)
         self.metrics.results.labels(kind=request.kind, method=result.method).inc()
