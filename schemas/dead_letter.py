@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.events import SCHEMA_VERSION
+
+# Largest original value kept whole in a dead letter (base64 of it stays under 1 MB).
+MAX_ORIGINAL_BYTES = 700_000
 
 
 class DeadLetter(BaseModel):
@@ -26,6 +30,13 @@ class DeadLetter(BaseModel):
     @classmethod
     def of(cls, *, error: str, reason: str, topic: str, partition: int, offset: int,
            key: bytes | None, value: bytes | None, failed_at_ms: int, attempts: int = 1) -> DeadLetter:
+        # base64 grows a value by 4/3: past MAX_ORIGINAL_BYTES the letter itself would
+        # exceed the 1 MB producer/broker limit and the DLQ send would crash the agent
+        # (found by tests/faults). Keep a prefix, and say so (size and sha256) in the reason.
+        if value is not None and len(value) > MAX_ORIGINAL_BYTES:
+            note = (f" [original value truncated to {MAX_ORIGINAL_BYTES} of {len(value)} bytes, "
+                    f"sha256 {hashlib.sha256(value).hexdigest()}]")
+            reason, value = reason[:4000 - len(note)] + note, value[:MAX_ORIGINAL_BYTES]
         return cls(
             error=error, reason=reason[:4000], topic=topic, partition=partition, offset=offset,
             key_b64=base64.b64encode(key).decode() if key is not None else None,
