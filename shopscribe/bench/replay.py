@@ -84,6 +84,9 @@ def run(size: int = 500, backend: str = "transformers", timeout_s: float = 3600,
     return {
         "scenario": "replay", "backend": backend, "available": True, "events": size,
         "in_process": a, "replay": report, "replay_over_a": r,
-        "target": {"replay_over_a": TARGET_RATIO, "met": bool(r and r >= TARGET_RATIO and report["events"] >= size)},
+        # With echo there is no generation to keep busy: the ratio is pure replay overhead
+        # (Kafka in and out per event), shown for information; the target is for a model.
+        "target": {"replay_over_a": TARGET_RATIO,
+                   "met": None if backend == "echo" else bool(r and r >= TARGET_RATIO and report["events"] >= size)},
         "machine": {"before": load_before, "after": machine()},
     }

@@ -80,10 +80,12 @@ def rows(results: dict[str, dict]) -> list[tuple[str, str, str, str, str, str]]:
             if not r.get("available"):
                 out.append((name, backend, "replay", r.get("reason", "not available"), ">= 0.9", "-"))
             else:
-                out.append((name, backend, f"tokens/s replay vs (a) ({r['events']} events)",
-                            f"{r['replay']['completion_tokens_per_s']:.0f} vs {r['in_process']['tokens_per_s']:.0f}",
-                            "-", "-"))
-                out.append((name, backend, "replay/(a)", f"{r['replay_over_a']:.2f}", ">= 0.9", _met(met)))
+                unit, a_key, r_key = ("events/s", "events_per_s", "events_per_s") if backend == "echo" else \
+                    ("tokens/s", "tokens_per_s", "completion_tokens_per_s")
+                out.append((name, backend, f"{unit} replay vs (a) ({r['events']} events)",
+                            f"{r['replay'][r_key]:.0f} vs {r['in_process'][a_key]:.0f}", "-", "-"))
+                out.append((name, backend, "replay/(a)" + (" (echo: overhead only, no target)" if met is None else ""),
+                            f"{r['replay_over_a']:.2f}", ">= 0.9" if met is not None else "-", _met(met)))
     return out
 
 
