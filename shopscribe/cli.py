@@ -101,8 +101,10 @@ def up(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None
 
     settings = build_settings(bootstrap, backend, model)
     work_dir = Path(".shopscribe")
-    with LocalStack(settings, work_dir, embedded=_embedded(bootstrap)) as stack:
-        typer.echo(f"shopscribe is up on {settings.kafka.bootstrap}; logs in {work_dir}/; Ctrl-C to stop", err=True)
+    with LocalStack(settings, work_dir, embedded=_embedded(bootstrap), fixed_ports=True) as stack:
+        typer.echo(f"shopscribe is up on {settings.kafka.bootstrap}; metrics on :{settings.streams.web_port}/metrics "
+                   f"(streams) and :{settings.worker.metrics_port}/metrics (worker); logs in {work_dir}/; Ctrl-C to stop",
+                   err=True)
         try:
             while True:
                 stack.check_alive()
@@ -216,6 +218,8 @@ def eval_summaries(data: Annotated[Path, typer.Option(help="JSONL: {id, reviews:
 
 
 # -- sub-apps (each in its own module; one registration line each) ---------------------
+from shopscribe.dlq import dlq_app  # noqa: E402
+app.add_typer(dlq_app, name="dlq")
 from shopscribe.bench import bench_app  # noqa: E402
 app.add_typer(bench_app, name="bench")
 from shopscribe.sinks_cli import search_command, sink_app  # noqa: E402

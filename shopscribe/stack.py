@@ -43,13 +43,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 class LocalStack:
     def __init__(self, settings: Settings, work_dir: Path, *, embedded: bool, run_streams: bool = True,
-                 run_worker: bool = True, quiet: bool = True, start_timeout_s: float = 300.0) -> None:
+                 run_worker: bool = True, quiet: bool = True, start_timeout_s: float = 300.0,
+                 fixed_ports: bool = False) -> None:
         self.work_dir = work_dir
         self.embedded = embedded
         self.run_streams = run_streams
         self.run_worker = run_worker
         self.quiet = quiet
         self.start_timeout_s = start_timeout_s
+        # `up` keeps the configured ports (6066, 9108) for Prometheus; tests and one-off
+        # runs take free ones so several stacks can share a machine.
+        self.fixed_ports = fixed_ports
         self.broker: EmbeddedBroker | None = None
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.settings = settings
@@ -62,10 +66,10 @@ class LocalStack:
         ensure_topics(self.settings.kafka, self.settings.topics)
         ready_file = self.work_dir / "worker.ready"
         ready_file.unlink(missing_ok=True)
-        streams_port = free_port()
+        streams_port = self.settings.streams.web_port if self.fixed_ports else free_port()
         self.settings = self.settings.with_overrides(
             streams={"web_port": streams_port, "data_dir": self.work_dir / "streams"},
-            worker={"ready_file": ready_file, "metrics_port": 0},
+            worker={"ready_file": ready_file, "metrics_port": self.settings.worker.metrics_port if self.fixed_ports else free_port()},
         )
         if self.run_streams:
             self._spawn("streams")
