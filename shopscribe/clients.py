@@ -10,11 +10,12 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from shopscribe.kafka import kafka_python_config
+from shopscribe.kafka import check_connection, kafka_python_config
 from shopscribe.settings import Settings
 
 
 def producer(settings: Settings) -> KafkaProducer:
+    check_connection(settings.kafka)
     return KafkaProducer(**kafka_python_config(settings.kafka), acks="all", linger_ms=5)
 
 
@@ -47,6 +48,7 @@ def tail(settings: Settings, topic: str, *, from_beginning: bool, max_messages: 
          timeout_s: float | None) -> Iterator[dict[str, Any]]:
     """Yield messages as dicts (value parsed when JSON). No consumer group: reading never
     moves anyone's committed offsets."""
+    check_connection(settings.kafka)  # a clear error in seconds (TLS trust, protocol), not a 30 s bootstrap timeout
     consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False,
                              auto_offset_reset="earliest" if from_beginning else "latest")
     try:

@@ -63,3 +63,52 @@ def faust_credentials(kafka: KafkaSettings) -> Any:
     if context is not None:
         return faust.SSLCredentials(context)
     return None
+
+
+class ConnectionCheckError(ConnectionError):
+    """The cluster cannot be reached as configured (TLS trust, protocol mismatch, refused)."""
+
+
+def check_connection(kafka: KafkaSettings, timeout_s: float = 5.0) -> None:
+    """Fail within seconds, with a reason, where a Kafka client would retry for its whole
+    request timeout and then say only "Unable to bootstrap": reach the first reachable
+    bootstrap server, do the TLS handshake when the protocol says TLS, and read a reply
+    to an ApiVersions request (a TLS listener never answers a plaintext one)."""
+    import socket
+    import struct
+
+    errors = []
+    for server in kafka.bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            sock = socket.create_connection((host, int(port)), timeout=timeout_s)
+        except OSError as exc:
+            errors.append(f"{server}: {exc}")
+            continue
+        try:
+            context = ssl_context(kafka)
+            if context is not None:
+                try:
+                    sock = context.wrap_socket(sock, server_hostname=host)
+                except ssl.SSLError as exc:
+                    raise ConnectionCheckError(
+                        f"TLS handshake with {server} failed: {exc.reason or exc} (CA file: {kafka.ssl_cafile})") from None
+            if kafka.security_protocol.startswith("SASL"):
+                return  # SaslHandshake precedes other requests; leave the rest to the client
+            client_id = b"shopscribe-check"
+            body = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id  # ApiVersions v0
+            sock.sendall(struct.pack(">i", len(body)) + body)
+            try:
+                reply = sock.recv(4)
+            except (OSError, ssl.SSLError) as exc:
+                reply, errors_seen = b"", str(exc)
+            else:
+                errors_seen = "connection closed"
+            if len(reply) < 4:
+                hint = " (is it a TLS listener? set SHOPSCRIBE_KAFKA__SECURITY_PROTOCOL=SSL)" if context is None else ""
+                raise ConnectionCheckError(f"no Kafka reply from {server} over {kafka.security_protocol}: "
+                                           f"{errors_seen}{hint}")
+            return
+        finally:
+            sock.close()
+    raise ConnectionCheckError(f"no bootstrap server reachable: {'; '.join(errors)}")

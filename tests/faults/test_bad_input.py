@@ -120,3 +120,45 @@ def test_poison_request_goes_to_the_dlq_and_never_blocks_its_partition(echo_stac
     assert all(d.reason for d in decoded)
     record_figures("poison_generation_requests", poison_in=expected_letters, dead_letters=len(decoded),
                    valid_in=len(good), results_out=len(latest.by_sku), lost=0)
+
+
+def test_dlq_republish_sends_fixed_records_back_through_the_pipeline(echo_stack) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+
+    from shopscribe.stack import settings_env
+
+    stack = echo_stack()
+    topics = stack.settings.topics
+    fixable = [{**product(f"FIX-{i}"), "occurred_at": "2026-11-01T00:00:00"} for i in range(3)]  # naive time
+    send(stack.settings, topics.products, [json.dumps(f).encode() for f in fixable],
+         [f["sku"].encode() for f in fixable])
+    dlq = topics.dlq(topics.products)
+    letters = wait_for(lambda: (lambda r: r if len(r) >= 3 else None)(read_all(stack.settings, dlq)), 60,
+                       "dead letters", check=stack.check_alive)
+    env = {**os.environ, **settings_env(stack.settings)}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "shopscribe", "dlq", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    listed = [json.loads(line) for line in cli("list", dlq, "--json").splitlines()]
+    assert sorted(row["key"] for row in listed) == sorted(f["sku"] for f in fixable)
+    fixes = stack.work_dir / "fixed.jsonl"
+    with fixes.open("w") as out:  # fix two of the three; the third stays in the DLQ
+        for row in listed[:2]:
+            value = json.loads(row["value"]) if row["bytes"] <= 200 else None
+            value = value or next(f for f in fixable if f["sku"] == row["key"])
+            out.write(json.dumps({"partition": row["partition"], "offset": row["offset"],
+                                  "value": {**value, "occurred_at": "2026-11-01T00:00:00Z"}}) + "\n")
+    report = json.loads(cli("republish", dlq, "--fix-file", str(fixes)))
+    assert report["republished"] == 2 and report["letters"] == 3
+    fixed_skus = [row["key"] for row in listed[:2]]
+    version = version_of({"occurred_at": "2026-11-01T00:00:00+00:00"})
+    latest = collect(stack.settings, topics.descriptions, dict.fromkeys(fixed_skus, version), 120,
+                     check=stack.check_alive)
+    assert sorted(latest.by_sku) == sorted(fixed_skus)
+    record_figures("dlq_republish_fixed", dead_letters=len(letters), republished=2, described_after_fix=len(latest.by_sku))
