@@ -37,7 +37,7 @@ test-main: install system-deps
 # Real servers some tests start: PostgreSQL 15 (search sink) and stunnel4 (TLS in front of
 # the embedded broker). Installed where apt and root are available; elsewhere those tests
 # skip and say why.
-SYSTEM_PACKAGES := postgresql stunnel4
+SYSTEM_PACKAGES := postgresql stunnel4 openssl
 system-deps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
