@@ -25,7 +25,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One compact JSON line ins
 ReportOpt = Annotated[bool, typer.Option("--report", help="Also write docs/benchmarks.md and docs/img/*.png")]
 
 
-def run_scenario(name: str, backend: str | None = None, size: int | None = None, **extra: Any) -> dict[str, Any]:
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model dir or id; default: bundled SmolLM2-135M-Instruct")]
+
+
+def run_scenario(name: str, backend: str | None = None, size: int | None = None, model: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
+    if model:  # settings (and the stack's child processes) read it from the environment
+        os.environ["SHOPSCRIBE_WORKER__MODEL"] = model
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from shopscribe import logging as slog
@@ -57,40 +63,40 @@ def overhead(size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt 
 
 
 @bench_app.command()
-def batching(backend: BackendOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
+def batching(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
              naive_size: Annotated[Optional[int], typer.Option(help="Products for the one-at-a-time run (default 16)")] = None) -> None:
     """Real model: in-process batched vs pipeline vs one at a time, output tokens/s (default 64)."""
-    _emit(run_scenario("batching", backend, size, naive_size=naive_size), json_out, report)
+    _emit(run_scenario("batching", backend, size, model, naive_size=naive_size), json_out, report)
 
 
 @bench_app.command()
-def latency(backend: BackendOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
+def latency(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
             interval: Annotated[Optional[float], typer.Option(help="Seconds between products (default: max(1, 1.5 x single p50))")] = None) -> None:
     """Low load: p50/p95/p99 event in -> description out vs single-request latency (default 20)."""
-    _emit(run_scenario("latency", backend, size, interval_s=interval), json_out, report)
+    _emit(run_scenario("latency", backend, size, model, interval_s=interval), json_out, report)
 
 
 @bench_app.command()
-def burst(backend: BackendOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
+def burst(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
           skus: Annotated[Optional[int], typer.Option(help="SKUs the reviews spread over (default 20)")] = None,
           duration: Annotated[Optional[float], typer.Option(help="Seconds the burst lasts (default 30)")] = None) -> None:
     """Reviews burst: LLM calls per review, p95 freshness (default 1,000 reviews / 20 SKUs / 30 s)."""
-    _emit(run_scenario("burst", backend, size, skus=skus, duration_s=duration), json_out, report)
+    _emit(run_scenario("burst", backend, size, model, skus=skus, duration_s=duration), json_out, report)
 
 
 @bench_app.command()
-def replay(backend: BackendOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False) -> None:
+def replay(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False) -> None:
     """Replay throughput over N product events vs the in-process backend (default 500)."""
-    _emit(run_scenario("replay", backend, size), json_out, report)
+    _emit(run_scenario("replay", backend, size, model), json_out, report)
 
 
 @bench_app.command("all")
-def all_(backend: BackendOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False) -> None:
+def all_(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False) -> None:
     """Every scenario in turn (--size applies to each; leave it out for the full sizes)."""
     results = []
     for name in SCENARIOS:
         try:
-            results.append(run_scenario(name, backend, size))
+            results.append(run_scenario(name, backend, size, model))
         except Exception as exc:  # noqa: BLE001 - one failed scenario must not hide the others
             results.append({"scenario": name, "backend": backend or "transformers", "error": f"{type(exc).__name__}: {exc}"})
     _emit(results, json_out, report)
