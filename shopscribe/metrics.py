@@ -24,6 +24,11 @@ class Metrics:
         self.dead_letters = Counter("shopscribe_dead_letters_total", "Records sent to a DLQ", ["topic", "error"], registry=r)
         self.requests_out = Counter("shopscribe_requests_total", "Generation requests emitted by streams", ["kind"], registry=r)
         self.batches_out = Counter("shopscribe_batches_total", "Generation batches emitted by streams", registry=r)
+        self.requests_coalesced = Counter(
+            "shopscribe_requests_coalesced_total",
+            "Stale requests dropped by the worker: a newer request for the same SKU was in the same poll",
+            ["kind"], registry=r,
+        )
         self.results = Counter(
             "shopscribe_results_total", "Results published by the worker", ["kind", "method"], registry=r
         )

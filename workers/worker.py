@@ -23,7 +23,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
-from schemas import DeadLetter, DecodeError, GenerationBatch, GenerationRequest, decode, encode, headers
+from schemas import (
+    DeadLetter, DecodeError, GenerationBatch, GenerationRequest, SummaryRequest, decode, encode, headers,
+)
 from shopscribe.kafka import consumer_group_config, kafka_python_config
 from shopscribe.logging import get_logger
 from shopscribe.metrics import Metrics
@@ -100,9 +102,35 @@ class GenerationWorker:
         for records in polled.values():
             for record in records:
                 requests.extend(self._decode(record))
+        requests = self._coalesce(requests)
         if requests:
             self._generate_and_publish(requests)
         self._commit(polled)
+
+    def _coalesce(self, requests: list[GenerationRequest]) -> list[GenerationRequest]:
+        """Keep only the newest summary request per SKU (highest source_version) of a poll.
+
+        After a worker outage, streams has re-issued a SKU's summary request every in-flight
+        timeout; all of them queue here. The newest carries the latest stats and covers every
+        review the older ones cover (streams marks reviews summarised by the watermark of the
+        request whose result it reads back, and its in-flight slot holds the newest request),
+        so answering the older ones would only burn generations. Their offsets are committed
+        with the poll. Description requests are left as they are."""
+        newest: dict[str, SummaryRequest] = {}
+        for request in requests:
+            if isinstance(request, SummaryRequest):
+                kept = newest.get(request.sku)
+                if kept is None or request.source_version >= kept.source_version:
+                    newest[request.sku] = request
+        kept_ids = {id(r) for r in newest.values()}
+        out = [r for r in requests if not isinstance(r, SummaryRequest) or id(r) in kept_ids]
+        dropped = [r for r in requests if isinstance(r, SummaryRequest) and id(r) not in kept_ids]
+        if dropped:
+            self.metrics.requests_coalesced.labels(kind="summary").inc(len(dropped))
+            log.info("summary_requests_coalesced", dropped=len(dropped), kept=len(newest),
+                     skus=sorted({r.sku for r in dropped}),
+                     dropped_request_ids=[r.request_id for r in dropped][:20])
+        return out
 
     def _decode(self, record: ConsumerRecord) -> list[GenerationRequest]:
         try:
