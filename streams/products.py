@@ -17,6 +17,7 @@ from shopscribe.logging import get_logger
 from shopscribe.metrics import Metrics
 from shopscribe.settings import Settings
 from streams.dead_letters import DeadLetterSink
+from streams.supervision import Supervision
 from workers.descriptions import input_hash
 
 log = get_logger(__name__)
@@ -47,7 +48,8 @@ def batch_id_for(events: list[EventT]) -> str:
     return f"{first.topic}-{first.partition}-{first.offset}"
 
 
-def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics, dead_letters: DeadLetterSink) -> None:
+def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics, dead_letters: DeadLetterSink,
+                           supervision: Supervision) -> None:
     topics = settings.topics
     source = app.topic(topics.products, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     requests = app.topic(topics.requests, key_serializer="raw", value_serializer="raw")
@@ -62,7 +64,6 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
     )
     prompt_version = settings.worker.prompt_version
 
-    @app.agent(source, name="products")
     async def products(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.streams.batch_size, within=settings.streams.batch_wait_s):
             batch: list[DescriptionRequest] = []
@@ -83,6 +84,8 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
                 batch.append(_request(product, digest, prompt_version))
             if batch:
                 await _publish(requests, batch_id_for(events), batch, metrics)
+
+    app.agent(source, name="products")(supervision.guard("products", products))
 
 
 def _request(product: ProductEvent, digest: str, prompt_version: str) -> DescriptionRequest:

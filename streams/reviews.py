@@ -25,6 +25,7 @@ from shopscribe.logging import get_logger
 from shopscribe.metrics import Metrics
 from shopscribe.settings import Settings
 from streams.dead_letters import DeadLetterSink
+from streams.supervision import Supervision
 from streams.review_state import ReviewStateConfig, SkuReviewState
 
 log = get_logger(__name__)
@@ -36,7 +37,8 @@ DEBOUNCE_TICK_S = 1.0
 class ReviewSummaries:
     """Registers the review agents on an app; holds what they share."""
 
-    def __init__(self, app: faust.App, settings: Settings, metrics: Metrics, dead_letters: DeadLetterSink) -> None:
+    def __init__(self, app: faust.App, settings: Settings, metrics: Metrics, dead_letters: DeadLetterSink,
+                 supervision: Supervision) -> None:
         self.app = app
         self.settings = settings
         self.metrics = metrics
@@ -52,8 +54,8 @@ class ReviewSummaries:
         # (found by tests/faults); JSON values come back as the same dicts.
         self.table = app.Table(TABLE, default=None, partitions=topics.partitions, use_partitioner=True,
                                key_type=bytes)
-        app.agent(self.source, name="reviews")(self.on_reviews)
-        app.agent(self.feedback, name="summary-feedback")(self.on_summaries)
+        app.agent(self.source, name="reviews")(supervision.guard("reviews", self.on_reviews))
+        app.agent(self.feedback, name="summary-feedback")(supervision.guard("summary-feedback", self.on_summaries))
         app.timer(DEBOUNCE_TICK_S, name="review-debounce")(self.on_tick)
 
     # -- state ---------------------------------------------------------------------

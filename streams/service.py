@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import faust
 from prometheus_client import generate_latest
 
@@ -12,9 +14,11 @@ from streams.app import create_app
 from streams.dead_letters import DeadLetterSink
 from streams.products import register_product_agent
 from streams.reviews import ReviewSummaries
+from streams.supervision import EXIT_AGENT_CRASHED, Supervision
 
 
-def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
+def build_streams(settings: Settings, metrics: Metrics, supervision: Supervision | None = None) -> faust.App:
+    supervision = supervision or Supervision()
     app = create_app(
         app_id=settings.streams.app_id,
         broker=faust_broker_url(settings.kafka),
@@ -26,8 +30,8 @@ def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
         heartbeat_interval_s=settings.kafka.heartbeat_interval_s,
     )
     dead_letters = DeadLetterSink(app, metrics)
-    register_product_agent(app, settings, metrics, dead_letters)
-    ReviewSummaries(app, settings, metrics, dead_letters)
+    register_product_agent(app, settings, metrics, dead_letters, supervision)
+    ReviewSummaries(app, settings, metrics, dead_letters, supervision)
 
     @app.page("/metrics")
     async def prometheus(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
@@ -38,17 +42,24 @@ def build_streams(settings: Settings, metrics: Metrics) -> faust.App:
     async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
         # Ready = this member holds partitions and no rebalance is under way.
         assigned = bool(app.consumer.assignment()) if app.consumer else False
-        status = 200 if assigned and not app.rebalancing else 503
-        return web.json({"assigned": assigned, "rebalancing": app.rebalancing}, status=status)
+        healthy = supervision.crashed is None
+        status = 200 if assigned and not app.rebalancing and healthy else 503
+        return web.json({"assigned": assigned, "rebalancing": app.rebalancing, "crashed": supervision.crashed},
+                        status=status)
 
     return app
 
 
 def run_streams(settings: Settings, metrics: Metrics | None = None) -> None:
     """Run in the foreground until SIGINT/SIGTERM; Faust commits acked offsets on stop."""
-    app = build_streams(settings, metrics or Metrics())
+    supervision = Supervision()
+    app = build_streams(settings, metrics or Metrics(), supervision)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     # The Worker would replace the root handlers with its own plain-text format; keep
     # ours (structlog JSON lines), configured by the CLI.
     worker._setup_logging = lambda: None  # type: ignore[method-assign]
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        if supervision.crashed:
+            sys.exit(EXIT_AGENT_CRASHED)
