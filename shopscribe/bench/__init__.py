@@ -102,6 +102,15 @@ def all_(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = Non
     _emit(results, json_out, report)
 
 
+@bench_app.command()
+def soak(minutes: Annotated[float, typer.Option(help="How long the rate is sustained")] = 10.0,
+         rate: Annotated[float, typer.Option(help="Product events per second")] = 200.0,
+         sample: Annotated[float, typer.Option(help="Seconds between samples")] = 5.0,
+         json_out: JsonOpt = False) -> None:
+    """Echo backend, sustained rate: lag, throughput, RSS over time -> docs/img/soak.{json,png} (not in `all`)."""
+    _emit(run_scenario("soak", "echo", minutes=minutes, rate=rate, sample_s=sample), json_out, False)
+
+
 @bench_app.command("report")
 def report_only() -> None:
     """Rewrite docs/benchmarks.md and the plots from docs/img/results.json."""
