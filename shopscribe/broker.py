@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -62,10 +63,15 @@ def free_port() -> int:
 class EmbeddedBroker:
     """A Tansu process on 127.0.0.1. Use as a context manager, or start()/stop()."""
 
-    def __init__(self, port: int, storage: str = "memory://tansu/", log_path: Path | None = None) -> None:
+    def __init__(self, port: int, storage: str = "memory://tansu/", log_path: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        """`env`: extra environment for the broker process, e.g. for `s3://` storage
+        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_ENDPOINT and
+        AWS_ALLOW_HTTP=true (Tansu's S3 engine reads the AWS_* variables; the bucket must exist)."""
         self.port = port
         self.storage = storage
         self.log_path = log_path
+        self.env = env
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -82,7 +88,9 @@ class EmbeddedBroker:
         command = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
                    "--storage-engine", self.storage]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self._process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        env = {**os.environ, **self.env} if self.env else None
+        self._process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+                                         env=env)
         wait_until_ready(self.bootstrap, ready_timeout_s, process=self._process)
         log.info("broker_ready", bootstrap=self.bootstrap, storage=self.storage, pid=self._process.pid)
         return self
