@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import signal
+import time
 import urllib.request
 from collections import Counter
 
@@ -83,9 +84,13 @@ def test_worker_down_then_back_coalesces_stale_summary_requests(echo_stack) -> N
 
     wait_for(lambda: all(s in (got := latest()) and same_stats(got[s]["stats"], expected[s]) for s in SKUS), 180,
              "summaries whose stats equal the recount", check=stack.check_alive, every_s=0.5)
-    # Let any redundant re-issue show up: three in-flight timeouts with nothing pending.
-    import time
+    # Let any redundant re-issue show up: three in-flight timeouts with nothing pending. If
+    # the in-flight slot of a SKU were left set by the coalesced requests, streams would
+    # re-issue its request every timeout in this window.
+    requests_at_match = summary_requests(stack)
     time.sleep(3 * IN_FLIGHT_TIMEOUT_S + 2)  # the observation window itself, not a readiness wait
+    reissued = summary_requests(stack) - requests_at_match
+    assert all(reissued[s] <= 1 for s in SKUS), f"requests re-issued after recovery: {reissued}"
     results = Counter(r["sku"] for r in values(stack.settings, topics.summaries))
     final = latest()
     for sku in SKUS:
@@ -96,4 +101,5 @@ def test_worker_down_then_back_coalesces_stale_summary_requests(echo_stack) -> N
     record_figures("worker_down_coalescing", review_events_in=len(events), skus=len(SKUS),
                    stale_requests_queued=dict(queued), summaries_out=dict(results),
                    requests_coalesced=int(coalesced), requests_after=dict(summary_requests(stack)),
+                   reissued_in_quiet_window=dict(reissued),
                    stats_exact=len(SKUS), lost=0)
