@@ -28,7 +28,14 @@ TOP_P = 0.95  # nucleus sampling when temperature > 0: never picks the long tail
 
 
 def default_threads() -> int:
-    """One intra-op thread per core this process may run on (2 on a 2-core machine)."""
+    """One intra-op thread per core this process may run on (2 on a 2-core machine), unless
+    OMP_NUM_THREADS says otherwise. Honouring it matters on a shared host: with other
+    processes busy, 2 threads on 2 cores wait on each other at every op (measured at load
+    ~11 on 2 cores: 7.8 s per batch-16 decode step with 2 threads, 1.5-1.9 s with 1;
+    docs/benchmarks.md)."""
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux

@@ -64,9 +64,10 @@ def overhead(size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt 
 
 @bench_app.command()
 def batching(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
-             naive_size: Annotated[Optional[int], typer.Option(help="Products for the one-at-a-time run (default 16)")] = None) -> None:
+             naive_size: Annotated[Optional[int], typer.Option(help="Products for the one-at-a-time run (default 16)")] = None,
+             bare: Annotated[bool, typer.Option("--bare", help="Also time backend.generate alone on one chunk")] = False) -> None:
     """Real model: in-process batched vs pipeline vs one at a time, output tokens/s (default 64)."""
-    _emit(run_scenario("batching", backend, size, model, naive_size=naive_size), json_out, report)
+    _emit(run_scenario("batching", backend, size, model, naive_size=naive_size, bare=bare), json_out, report)
 
 
 @bench_app.command()

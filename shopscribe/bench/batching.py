@@ -1,8 +1,8 @@
 """Scenario 2, batching efficiency with the real model (default: 64 catalog products).
 
 (a) in-process: the same requests through `RequestHandler` on the backend, chunked exactly
-    as the worker chunks them (`max_batch_prompts`), no Kafka. `backend_only` is the bare
-    `backend.generate` on the same prompts (no guardrails, no regeneration).
+    as the worker chunks them (`max_batch_prompts`), no Kafka. `backend_only` (with
+    --bare) is the bare `backend.generate` on the first chunk (no guardrails, no regeneration).
 (b) pipeline: the full stack (broker, streams, worker), default micro-batching.
 (c) naive: the full stack with one event at a time (streams batch_size=1, worker
     max_batch_prompts=1, max_poll_records=1), on the first `naive_size` products: tokens/s
@@ -27,7 +27,7 @@ TARGET_B_OVER_A = 0.9
 TARGET_B_OVER_C = 5.0
 
 
-def in_process(settings: Settings, events: list[dict]) -> tuple[dict[str, Any], dict[str, Any]]:
+def in_process(settings: Settings, events: list[dict], bare: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """(a): handler and bare backend on the same requests, chunked like the worker."""
     from shopscribe.metrics import Metrics
     from workers.handler import HandlerConfig, RequestHandler
@@ -44,7 +44,7 @@ def in_process(settings: Settings, events: list[dict]) -> tuple[dict[str, Any], 
         handler_s = time.monotonic() - started
         # The bare backend on the first chunk only (same batch size): it is a reference
         # point, and a second full pass doubles the scenario's time on a CPU.
-        prompts = [[handler._prompt(r) for r in chunks[0]]]
+        prompts = [[handler._prompt(r) for r in chunks[0]]] if bare else []
         started = time.monotonic()
         completions = [c for chunk in prompts for c in backend.generate(chunk)]
         backend_s = time.monotonic() - started
@@ -56,7 +56,7 @@ def in_process(settings: Settings, events: list[dict]) -> tuple[dict[str, Any], 
                     "tokens_per_s": round(tokens / handler_s, 2),
                     "generated": sum(r.method == "generated" for r in results)}
     backend_part = {"prompts": len(completions), "seconds": round(backend_s, 3), "completion_tokens": raw_tokens,
-                    "tokens_per_s": round(raw_tokens / backend_s, 2)}
+                    "tokens_per_s": round(raw_tokens / backend_s, 2) if completions else None}
     return handler_part, backend_part
 
 
@@ -84,13 +84,13 @@ def through_pipeline(settings: Settings, events: list[dict], name: str, timeout_
                          "worker.max_poll_records": settings.worker.max_poll_records}}
 
 
-def run(size: int = 64, backend: str = "transformers", naive_size: int | None = None,
+def run(size: int = 64, backend: str = "transformers", naive_size: int | None = None, bare: bool = False,
         timeout_s: float = 1800, **_: Any) -> dict[str, Any]:
     settings = bench_settings(backend)
     events = catalog_products(size, prefix="BAT")
     naive_n = min(size, naive_size or 16)
     load_before = machine()
-    a, a_raw = in_process(settings, events)
+    a, a_raw = in_process(settings, events, bare)
     b = through_pipeline(settings, events, "batching", timeout_s)
     naive = bench_settings(backend, streams={"batch_size": 1}, worker={"max_batch_prompts": 1, "max_poll_records": 1})
     c = through_pipeline(naive, events[:naive_n], "naive", timeout_s)

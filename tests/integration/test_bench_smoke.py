@@ -53,7 +53,6 @@ def test_batching_smoke_with_the_real_model() -> None:
         assert r[part]["completion_tokens"] > 0 and r[part]["tokens_per_s"] > 0, part
     assert r["pipeline"]["complete"] and r["naive"]["complete"]
     assert r["naive"]["settings"]["worker.max_batch_prompts"] == 1
-    assert r["backend_only"]["prompts"] == 3  # the first chunk (max_batch_prompts=16)
     assert r["b_over_a"] > 0 and r["b_over_c"] > 0
     assert_machine(r)
 
