@@ -57,7 +57,8 @@ def rows(results: dict[str, dict]) -> list[tuple[str, str, str, str, str, str]]:
             out.append((name, backend, "CPU ms/event streams / worker / broker",
                         f"{cpu.get('streams', 0):.3f} / {cpu.get('worker', 0):.3f} / {cpu.get('broker', 0):.3f}", "-", "-"))
         elif name == "batching":
-            out.append((name, backend, "tokens/s (a) in-process / (b) pipeline / (c) one at a time",
+            out.append((name, backend, f"tokens/s (a) in-process / (b) pipeline / (c) one at a time "
+                        f"({r['products']} products, (c) {r['naive_products']})",
                         f"{r['in_process']['tokens_per_s']:.0f} / {r['pipeline']['tokens_per_s']:.0f} / "
                         f"{r['naive']['tokens_per_s']:.0f}", "-", "-"))
             out.append((name, backend, "b/a", f"{r['b_over_a']:.2f}", ">= 0.9",
@@ -256,6 +257,29 @@ FINDINGS = """\
 - **kafka-python computes CRC-32C in pure Python** unless the `crc32c` package is
   installed: ~17% of the worker's CPU (checking fetched batches, stamping produced ones).
   With `crc32c` the worker's CPU per event fell from ~0.59 to ~0.43 ms.
+- **Torch threads on a shared host.** The transformers backend used one intra-op thread
+  per core. With other processes busy (load ~11 on 2 cores while these figures were taken),
+  2 threads wait on each other at every op: a batch-16 decode step took 7.8 s with 2
+  threads vs 1.5-1.9 s with 1 (same process, same minute). The backend now honours
+  `OMP_NUM_THREADS`; the model scenarios here ran with `OMP_NUM_THREADS=1`. On a dedicated
+  machine keep the default (one per core).
+- **Sizes run here.** The machine was shared with several other model workers and test
+  suites (load 7-11 on 2 cores), which made one 120-token generation take 13-25 s instead
+  of ~4 s. The model scenarios therefore ran at reduced sizes (batching: 8 products, 2 for
+  the one-at-a-time run; latency: 6 products) and the figures carry that noise: b/a above
+  1 only means the load dropped during (b). b/c is measured at a batch of 8, not 16; the
+  design note's ~275 vs ~28 tokens/s (batch 16 vs 1, idle machine) is the reference. Rerun
+  `shopscribe bench batching --report` (64 products) on a quiet machine.
+- **Latency**: the micro-batch wait (`batch_wait_s` 0.5 s, ~0.25 s on average at low
+  load) is small next to a multi-second generation, so the pipeline's p50 matches the
+  backend's own. It matters on a GPU (1-3 s per request): there, lower
+  `SHOPSCRIBE_STREAMS__BATCH_WAIT_S` (e.g. 0.05) and raise
+  `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS` (e.g. 16) so the worker, not streams, does the
+  batching: it takes whatever queued while it was busy, which is the adaptive flush.
+- **Burst**: summaries are debounced per SKU (N pending reviews or T seconds, and never
+  while one is in flight), so the number of LLM calls depends on how fast the backend
+  answers: a slow backend gets fewer, larger refreshes. The count is of summary prompts;
+  the number of generate calls (batches) is lower still.
 - Faust's producer linger (`PRODUCER_LINGER`) made no measurable difference; larger poll
   sizes (`MAX_POLL_RECORDS`, `BATCH_SIZE`) only reduce round trips, not CPU, and did not
   move the events/s beyond the noise of a shared machine.
