@@ -76,7 +76,7 @@ def assert_stats(result: dict[str, Any], expected: dict[str, Any]) -> None:
 
 
 def wait_for(stack: LocalStack, sku: str, done: Callable[[dict[str, Any]], bool],
-             timeout_s: float = 300) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+             timeout_s: float = 900) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The latest result for `sku` (by source_version) once `done(latest)`, and every result
     ever published for it."""
     reader = SummaryReader(stack.settings)
