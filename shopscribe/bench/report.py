@@ -279,7 +279,14 @@ FINDINGS = """\
 - **Burst**: summaries are debounced per SKU (N pending reviews or T seconds, and never
   while one is in flight), so the number of LLM calls depends on how fast the backend
   answers: a slow backend gets fewer, larger refreshes. The count is of summary prompts;
-  the number of generate calls (batches) is lower still.
+  the number of generate calls (batches) is lower still. In the run above the backend was
+  so slow (one summary batch took minutes under the machine's load) that the run timed out
+  before every SKU had a summary covering its last review (no freshness figure), and
+  streams asked for 100 summaries (0.10 per review, target 0.05): a request still in
+  flight after `in_flight_timeout_s` (120 s, streams/review_state.py) is presumed lost and
+  asked for again, so a backend slower than that timeout gets duplicate work piled onto
+  its backlog. That timeout should exceed the worst generation latency (or be derived
+  from the worker's observed latency); worth a change by the owner of the review state.
 - Faust's producer linger (`PRODUCER_LINGER`) made no measurable difference; larger poll
   sizes (`MAX_POLL_RECORDS`, `BATCH_SIZE`) only reduce round trips, not CPU, and did not
   move the events/s beyond the noise of a shared machine.
