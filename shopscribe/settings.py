@@ -86,7 +86,9 @@ class StreamsSettings(_Group):
     # A summary request without a result after this long is presumed lost and re-issued. It must
     # exceed the worker's worst batch latency: shorter, and a slow worker (CPU, overload) gets
     # the same requests again and again, and falls further behind with every copy.
-    summary_in_flight_timeout_s: float = Field(120.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_IN_FLIGHT_TIMEOUT_S")
+    # Must exceed the slowest generation: a request still running when it expires is
+    # presumed lost and asked again (the worker coalesces such duplicates per poll).
+    summary_in_flight_timeout_s: float = Field(300.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_IN_FLIGHT_TIMEOUT_S")
 
 
 class WorkerSettings(_Group):
