@@ -44,8 +44,8 @@ def _key_of(line: bytes, field: str) -> bytes | None:
     return str(value).encode() if value is not None else None
 
 
-def tail(settings: Settings, topic: str, *, from_beginning: bool, max_messages: int | None,
-         timeout_s: float | None) -> Iterator[dict[str, Any]]:
+def tail(settings: Settings, topic: str, *, from_beginning: bool, max_messages: int | None = None,
+         timeout_s: float | None = None) -> Iterator[dict[str, Any]]:
     """Yield messages as dicts (value parsed when JSON). No consumer group: reading never
     moves anyone's committed offsets."""
     check_connection(settings.kafka)  # a clear error in seconds (TLS trust, protocol), not a 30 s bootstrap timeout
