@@ -85,7 +85,7 @@ def collect(settings: Settings, topic: str, expected: dict[str, int], timeout_s:
 
 
 def count_messages(settings: Settings, topic: str) -> int:
-    consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None)
+    consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         starts = consumer.beginning_offsets(partitions)
