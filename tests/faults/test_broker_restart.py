@@ -126,7 +126,8 @@ def test_broker_killed_and_restarted_on_s3_storage_loses_nothing_acknowledged(s3
         after = [product(f"S3POST-{i:03d}") for i in range(AFTER)]
         acked += send_acked(stack.settings, topics.products, after)
         everything = {p["sku"]: version_of(p) for p in before + after}
-        latest = collect(stack.settings, topics.descriptions, everything, 300, check=stack.check_alive)
+        # Normally done in ~5 s; bounded so the known intermittent loss costs CI little.
+        latest = collect(stack.settings, topics.descriptions, everything, 90, check=stack.check_alive)
         recovered_s = time.monotonic() - killed_at
         assert sorted(latest.by_sku) == sorted(everything), f"lost: {sorted(set(everything) - set(latest.by_sku))[:10]}"
         assert {name: p.pid for name, p in stack.processes.items()} == pids, "a client process was restarted"
