@@ -64,8 +64,8 @@ def test_latency_smoke() -> None:
     assert r["interval_s"] == 0.3
     p, s = r["pipeline_s"], r["single_request_s"]
     assert p["n"] == 3 and 0 < p["p50"] <= p["p95"] <= p["p99"] < 60
-    assert s["n"] >= 1 and 0 < s["p50"]
-    assert r["p50_ratio"] > 0
+    assert s["n"] >= 1 and s["p50"] >= 0  # echo answers in microseconds: may round to 0.0
+    assert r["p50_ratio"] is None or r["p50_ratio"] > 0
     assert_machine(r)
 
 
