@@ -144,6 +144,8 @@ def _wait_until_ready(bootstrap: str, timeout_s: float, process: subprocess.Pope
             admin.list_topics()
             admin.close()
             return
+        except KafkaConfigurationError:
+            raise  # a wrong client setting never becomes right by waiting
         except (KafkaError, OSError) as exc:
             last = exc
             time.sleep(0.1)

@@ -267,7 +267,6 @@ def spam_reason(text: str) -> str | None:
         return "repeated_characters"
     if _REPEAT_WORD.search(t):
         return "repeated_words"
-    letters = [c for c in t if c.isalpha()]
     if is_shouting(t) and (len(words) < 12 or t.count("!") >= 3):
         return "shouting"
     if len(words) >= 8 and len({w.casefold() for w in words}) / len(words) < 0.3:

@@ -3,6 +3,7 @@ for isolated settings (random topic names and group ids per use)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -54,3 +55,21 @@ def make_settings_factory(broker, tmp_path_factory) -> Callable[..., Settings]: 
         return base.with_overrides(**groups) if groups else base
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A real PostgreSQL server in a temp dir, one per session (the sinks' store tests);
+    skipped, with the reason, when psycopg or the server binaries are absent."""
+    from streams.sinks.pgtemp import PostgresUnavailable, TempPostgres
+
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("PostgreSQL path not tested: psycopg is not installed (pip install 'psycopg[binary]')")
+    try:
+        server = TempPostgres().start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL path not tested: {exc}")
+    try:
+        yield server.dsn
+    finally:
+        server.stop()

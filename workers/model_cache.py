@@ -120,7 +120,7 @@ def model_name(model_dir: Path) -> str:
     if marker.is_file():
         try:
             return str(json.loads(marker.read_text())["model"])
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, OSError):
             pass
     parts = Path(model_dir).parts
     # HF cache layout: .../models--org--name/snapshots/<commit>

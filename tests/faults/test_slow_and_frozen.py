@@ -7,7 +7,7 @@ import signal
 import time
 from collections import Counter
 
-from faultkit import product, record_figures, send_events, values, version_of, wait_for
+from faultkit import product, record_figures, send_events, values, version_of
 
 from shopscribe.broker import free_port
 from shopscribe.collect import collect

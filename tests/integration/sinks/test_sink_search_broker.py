@@ -72,7 +72,7 @@ def committed_vs_end(settings, group: str, topics: list[str]) -> dict[TopicParti
 def sink_settings(request, tmp_path) -> SinkSettings:  # noqa: ANN001
     group = f"sink-search-{uuid.uuid4().hex[:8]}"
     if request.param == "postgres":
-        dsn = request.getfixturevalue("postgres_server_dsn")
+        dsn = request.getfixturevalue("postgres_dsn")
         return SinkSettings(search_group_id=group, dsn=dsn, poll_timeout_s=0.3, max_poll_records=7)
     return SinkSettings(search_group_id=group, search_db=tmp_path / "search.db", poll_timeout_s=0.3, max_poll_records=7)
 

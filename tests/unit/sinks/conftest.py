@@ -3,27 +3,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from streams.sinks.pgtemp import PostgresUnavailable, TempPostgres
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    if importlib.util.find_spec("psycopg") is None:
-        pytest.skip("PostgreSQL path not tested: psycopg is not installed (pip install 'psycopg[binary]')")
-    try:
-        server = TempPostgres().start()
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL path not tested: {exc}")
-    try:
-        yield server.dsn
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
