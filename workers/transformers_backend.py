@@ -2,6 +2,8 @@
 
 Prompts are rendered with the model's chat template, sorted by length into sub-batches
 (less padding), left-padded and decoded together by a small decode loop with a KV cache.
+A row leaves the batch (and the cache) as soon as it finishes, so a batch costs what its
+unfinished rows cost, not rows x the longest completion.
 The loop (rather than `model.generate`) lets every row keep its own settings inside one
 batch: greedy or sampled, its own temperature, its own seeded `torch.Generator` (so a
 regeneration is reproducible whatever else shares its batch), its own token limit.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from transformers import DynamicCache
 
 from shopscribe.logging import get_logger
 from workers.backend import BackendDead, BackendError, ChatPrompt, Completion, GenerationFailed
@@ -137,6 +140,15 @@ class TransformersBackend:
         ordered = sorted(encoded, key=lambda e: len(e.ids))
         return [ordered[i:i + self.max_batch_size] for i in range(0, len(ordered), self.max_batch_size)]
 
+    def _attention_for(self, rows: int, *, prefill: bool) -> None:
+        """SDPA, except for batched bfloat16 decoding: there torch's CPU flash kernel (one
+        query token against a long cache) is the slowest op of the step, and the plain
+        matmul attention is faster (AVX-512-BF16 CPU without AMX, 135M model, decode step:
+        16 rows 108 ms eager vs 138 ms SDPA, 64 rows 276 vs 445 ms; 1 row 54 vs 45 ms)."""
+        wanted = "eager" if (not prefill and rows > 1 and self.dtype == "bfloat16") else "sdpa"
+        if self._model.config._attn_implementation != wanted:
+            self._model.set_attn_implementation(wanted)
+
     def _generate_batch(self, batch: Sequence[_Encoded]) -> list[Completion]:
         rows = len(batch)
         width = max(len(e.ids) for e in batch)
@@ -153,23 +165,35 @@ class TransformersBackend:
         stop = torch.tensor(sorted(self.stop_ids))
 
         produced: list[list[int]] = [[] for _ in batch]
-        finished = torch.zeros(rows, dtype=torch.bool)
+        alive = torch.arange(rows)  # original row of each row still decoding
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        out = self._model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True)
+        cache = DynamicCache()
+        self._attention_for(rows, prefill=True)
+        # logits_to_keep=1: only the last position's logits are needed; all of them would
+        # be a (rows x width x 49k-vocab) matmul that is thrown away.
+        out = self._model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
+                          past_key_values=cache, use_cache=True, logits_to_keep=1)
+        self._attention_for(rows, prefill=False)
         for step in range(int(limits.max())):
             logits = out.logits[:, -1, :].float()
-            next_ids = _choose(logits, temperatures, sampled, generators)
-            next_ids = torch.where(finished, torch.full_like(next_ids, self.pad_id), next_ids)
-            for r in range(rows):
-                if not finished[r]:
-                    produced[r].append(int(next_ids[r]))
-            finished |= torch.isin(next_ids, stop) | (limits <= step + 1)
-            if bool(finished.all()):
+            next_ids = _choose(logits, temperatures[alive], sampled[alive], [generators[r] for r in alive.tolist()])
+            for r, token in zip(alive.tolist(), next_ids.tolist(), strict=True):
+                produced[r].append(token)
+            done = torch.isin(next_ids, stop) | (limits[alive] <= step + 1)
+            if bool(done.all()):
                 break
-            attention = torch.cat([attention, torch.ones((rows, 1), dtype=attention.dtype)], dim=1)
+            if bool(done.any()):
+                # A finished row would keep costing a full row of every matmul and of the
+                # attention until the longest completion ends: drop it from the batch and
+                # the cache (one copy of the cache, a fraction of a decode step).
+                keep = torch.nonzero(~done).flatten()
+                alive, attention, next_ids = alive[keep], attention[keep], next_ids[keep]
+                cache.batch_select_indices(keep)
+                self._attention_for(len(alive), prefill=False)
+            attention = torch.cat([attention, torch.ones((len(alive), 1), dtype=attention.dtype)], dim=1)
             positions = attention.sum(-1, keepdim=True) - 1
             out = self._model(input_ids=next_ids[:, None], attention_mask=attention, position_ids=positions,
-                              past_key_values=out.past_key_values, use_cache=True)
+                              past_key_values=cache, use_cache=True)
 
         completions = []
         for e, tokens in zip(batch, produced, strict=True):

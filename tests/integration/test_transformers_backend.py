@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -96,3 +97,15 @@ def test_sampling_is_reproducible_with_the_same_seed(backend: TransformersBacken
     sampled = [ChatPrompt(messages, max_new_tokens=12, temperature=0.9, seed=s) for s in (7, 7, 8)]
     a, b, _ = backend.generate(sampled)
     assert a.text == b.text
+
+
+def test_rows_that_finish_early_leave_the_batch_without_disturbing_the_others(backend: TransformersBackend) -> None:
+    mug, board = (descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS[:2])
+    long_mug, short_board, mid_mug = backend.generate([
+        replace(mug, max_new_tokens=20), replace(board, max_new_tokens=3), replace(mug, max_new_tokens=8),
+    ])
+    assert [c.completion_tokens for c in (long_mug, short_board, mid_mug)] == [20, 3, 8]
+    # The board row leaves the batch after 3 tokens, the shorter mug row after 8: the
+    # long mug row, decoded from the same prompt, keeps the same tokens all the way.
+    assert mid_mug.text and long_mug.text.startswith(mid_mug.text)
+
