@@ -109,3 +109,19 @@ def test_rows_that_finish_early_leave_the_batch_without_disturbing_the_others(ba
     # long mug row, decoded from the same prompt, keeps the same tokens all the way.
     assert mid_mug.text and long_mug.text.startswith(mid_mug.text)
 
+
+
+def test_a_batch_computes_what_each_prompt_would_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # float32: bfloat16 rounds differently at every batch shape, so only float32 can be
+    # compared token for token. The batch shares its prompts' common head (the system
+    # prompt: run once, its cache copied to each row) and pads each row's own tail.
+    model_dir = resolve_model_dir(None, tmp_path_factory.mktemp("fp32"), "float32")
+    backend = TransformersBackend(model_dir, dtype="float32")
+    try:
+        prompts = [descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS]
+        batched = backend.generate(prompts)
+        alone = [backend.generate([p])[0] for p in prompts]
+    finally:
+        backend.close()
+    assert [c.text for c in batched] == [c.text for c in alone]
+    assert len({c.text for c in batched}) == 3
