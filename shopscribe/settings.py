@@ -80,14 +80,16 @@ class StreamsSettings(_Group):
     batch_wait_s: float = Field(0.5, gt=0, description="SHOPSCRIBE_STREAMS__BATCH_WAIT_S: max wait to fill a batch")
     web_port: int = Field(6066, description="SHOPSCRIBE_STREAMS__WEB_PORT: Faust web (also serves /metrics)")
     review_batch_size: int = Field(500, ge=1, description="SHOPSCRIBE_STREAMS__REVIEW_BATCH_SIZE: reviews applied per table write")
-    # Review debounce: summary when N unsummarised reviews or the oldest is T old.
-    summary_min_reviews: int = Field(8, ge=1, description="SHOPSCRIBE_STREAMS__SUMMARY_MIN_REVIEWS")
-    summary_max_wait_s: float = Field(10.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_MAX_WAIT_S")
+    # Review debounce: summary when N unsummarised reviews or the oldest is T old. N bounds
+    # the calls under a burst whatever the backend's speed (a fast one never holds a SKU
+    # "in flight" for long): 1,000 reviews over 20 SKUs in 30 s is 50 per SKU, 2 calls each
+    # at N=25 (0.04 per review; 6 at N=8). T bounds staleness when reviews trickle, and must
+    # not fire first in that burst (N=25 arrives 14.4 s in, hence T=15).
+    summary_min_reviews: int = Field(25, ge=1, description="SHOPSCRIBE_STREAMS__SUMMARY_MIN_REVIEWS")
+    summary_max_wait_s: float = Field(15.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_MAX_WAIT_S")
     # A summary request without a result after this long is presumed lost and re-issued. It must
     # exceed the worker's worst batch latency: shorter, and a slow worker (CPU, overload) gets
-    # the same requests again and again, and falls further behind with every copy.
-    # Must exceed the slowest generation: a request still running when it expires is
-    # presumed lost and asked again (the worker coalesces such duplicates per poll).
+    # the same requests again and again (the worker coalesces such duplicates per poll).
     summary_in_flight_timeout_s: float = Field(300.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_IN_FLIGHT_TIMEOUT_S")
 
 
@@ -102,7 +104,11 @@ class WorkerSettings(_Group):
     prompt_version: str = Field("desc-v1", description="SHOPSCRIBE_WORKER__PROMPT_VERSION: descriptions")
     summary_prompt_version: str = Field("sum-v1", description="SHOPSCRIBE_WORKER__SUMMARY_PROMPT_VERSION")
     max_new_tokens: int = Field(120, ge=8, le=2048, description="SHOPSCRIBE_WORKER__MAX_NEW_TOKENS")
-    max_batch_prompts: int = Field(16, ge=1, description="SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS: bound on in-flight prompts")
+    # Prompts per backend call (vLLM: max_num_seqs). One call is also one regeneration pass,
+    # so a larger call batches the retries of more requests together (CPU, 64 products:
+    # 84 tok/s in calls of 16, 107 in calls of 64; docs/benchmarks.md). Results publish
+    # per call: lower it where the first results of a burst must come out sooner.
+    max_batch_prompts: int = Field(64, ge=1, description="SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS: bound on in-flight prompts")
     default_max_chars: int = Field(600, ge=50, description="SHOPSCRIBE_WORKER__DEFAULT_MAX_CHARS")
     max_poll_records: int = Field(4, ge=1, description="SHOPSCRIBE_WORKER__MAX_POLL_RECORDS: micro-batches taken per poll")
     ready_file: Path | None = Field(None, description="SHOPSCRIBE_WORKER__READY_FILE: written once the model is loaded")
