@@ -502,7 +502,12 @@ class Parsed:
 
 
 _HEADER = re.compile(r"^\s*(?:[#*_>\-\s]*)\s*(summary|pros|cons|advantages|disadvantages|positives|negatives)\s*[*_]*\s*[:\-]\s*[*_]*\s*(.*)$", re.I)
-_IDS = re.compile(r"[\[(]\s*((?:[A-Za-z]*\d+[\w-]*\s*(?:[,;/&]|and)?\s*)+)[\])]")
+# A citation list: "[R1, R2 and R5]". Every id is separated from the next by exactly one
+# separator, so the pattern is linear: with the separator optional (as it once was), an
+# unclosed list that a truncated generation left ("[R2, R4, ... R3") is split every
+# possible way before failing, and parsing one such summary held the worker for minutes.
+_ID = r"[A-Za-z]*\d[\w-]*"
+_IDS = re.compile(rf"[\[(]\s*({_ID}(?:(?:\s*(?:[,;/&]|\band\b)\s*|\s+){_ID})*)\s*[\])]")
 
 
 def _phrases(body: str) -> list[tuple[str, list[str]]]:
@@ -514,7 +519,7 @@ def _phrases(body: str) -> list[tuple[str, list[str]]]:
             continue
         ids: list[str] = []
         for m in _IDS.finditer(item):
-            ids.extend(x.strip() for x in re.split(r"[,;/&]|\band\b", m.group(1)) if x.strip())
+            ids.extend(re.findall(_ID, m.group(1)))
         phrase = _IDS.sub("", item).strip(" .,:;-")
         if phrase:
             out.append((phrase, ids))

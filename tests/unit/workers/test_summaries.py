@@ -75,6 +75,19 @@ def test_parse_tolerates_markdown_single_lines_and_missing_sections() -> None:
     assert S.parse("Just a sentence about the shirt.").summary == "Just a sentence about the shirt."
 
 
+
+def test_parse_reads_citation_lists_with_any_separator() -> None:
+    parsed = S.parse("Summary: Warm.\nPros: warm [R1 and R2]; soft (R3/R4); light [R5 R6]\nCons: none")
+    assert parsed.pros == [("warm", ["R1", "R2"]), ("soft", ["R3", "R4"]), ("light", ["R5", "R6"])]
+
+
+def test_parse_copes_with_a_citation_list_cut_off_by_the_token_limit() -> None:
+    # A truncated generation: the list never closes. The old pattern tried every way of
+    # splitting it (exponential) and held the worker for minutes on exactly this output.
+    ids = ", ".join(f"R{i}" for i in range(2, 60))
+    parsed = S.parse(f"Summary: [R1, R3]\nPros: [{ids}")
+    assert parsed.pros == [(f"[{ids}", [])]
+
 # ----------------------------------------------------------------------------- extractive
 
 
