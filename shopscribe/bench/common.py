@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -104,14 +106,19 @@ def bench_settings(backend: str, **groups: dict) -> Settings:
 
 
 @contextmanager
-def running_stack(settings: Settings, name: str, keep_logs: bool = False) -> Iterator[Any]:
-    """Embedded broker + streams + worker processes; logs under a temp dir."""
+def running_stack(settings: Settings, name: str) -> Iterator[Any]:
+    """Embedded broker + streams + worker processes; logs under a temp dir, removed after a
+    clean run and kept (its path on stderr) after a failure."""
     from shopscribe.stack import LocalStack
 
     work_dir = Path(tempfile.mkdtemp(prefix=f"shopscribe-bench-{name}-"))
-    stack = LocalStack(settings, work_dir, embedded=True)
-    with stack:
-        yield stack
+    try:
+        with LocalStack(settings, work_dir, embedded=True) as stack:
+            yield stack
+    except BaseException:
+        print(f"bench {name}: logs kept in {work_dir}", file=sys.stderr)
+        raise
+    shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def stack_cpu(stack: Any) -> dict[str, float]:
