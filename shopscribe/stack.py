@@ -108,18 +108,25 @@ class LocalStack:
                 raise StackError(f"{name} exited with code {process.returncode}; see {self.work_dir / name}.log")
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes.clear()
-        if self.broker:
-            self.broker.stop()
+        try:
+            for process in self.processes.values():
+                if process.poll() is None:
+                    process.terminate()
+            for process in self.processes.values():
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            # Also when a second signal interrupts the wait: a child stuck in C code (its
+            # SIGTERM handler never runs) must not outlive the stack.
+            for process in self.processes.values():
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            self.processes.clear()
+            if self.broker:
+                self.broker.stop()
 
     def __enter__(self) -> LocalStack:
         if threading.current_thread() is threading.main_thread():
