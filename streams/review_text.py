@@ -159,7 +159,7 @@ def mask_pii(text: str) -> str:
 
 _URL = re.compile(
     r"(?:\b(?:https?|ftp)://|\bwww\d{0,3}\.)[^\s<>\"']+"
-    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|ly|biz|info|xyz|shop|store|top|site|online|me|us|uk|ru|cn|de|link|click|app)"
+    r"|(?<![a-z0-9])(?<![a-z0-9.-]-)(?<![a-z0-9-]\.)\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|ly|biz|info|xyz|shop|store|top|site|online|me|us|uk|ru|cn|de|link|click|app)"
     r"(?:/[^\s<>\"']*)?(?![\w])",
     re.I,
 )
@@ -313,7 +313,7 @@ _INJECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("role_marker", re.compile(r"(?:^|[\n\r.!?>\]\}|]\s*)(?:system|assistant|developer|user)\s*(?:prompt|message)?\s*:", re.M)),
     ("chat_template", re.compile(
         r"<\|?\s*(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\s*\|?>"
-        r"|\[/?inst\]|<<\s*/?sys\s*>>|<\s*/?\s*(?:s|system|instructions?|prompt|reviews?|review_text|data|context|summary|output)\s*>"
+        r"|\[/?inst\]|<<\s*/?sys\s*>>|<\s*(?:/\s*)?(?:s|system|instructions?|prompt|reviews?|review_text|data|context|summary|output)\s*>"
         r"|###\s*(?:instruction|system|response|assistant|input|new task)|\bend of (?:reviews?|input|data|context|document)\b"
         r"|^\s*-{3,}\s*(?:end|begin|start)\b|\b(?:begin|end|start)\s+(?:system|instructions?|prompt)\b")),
     ("address_ai", re.compile(

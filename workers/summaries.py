@@ -501,13 +501,15 @@ class Parsed:
     cons: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
-_HEADER = re.compile(r"^\s*(?:[#*_>\-\s]*)\s*(summary|pros|cons|advantages|disadvantages|positives|negatives)\s*[*_]*\s*[:\-]\s*[*_]*\s*(.*)$", re.I)
+_HEADER = re.compile(r"^[#*_>\-\s]*(summary|pros|cons|advantages|disadvantages|positives|negatives)\s*(?:[*_]+\s*)?[:\-]\s*(?:[*_]+\s*)?(.*)$", re.I)
 # A citation list: "[R1, R2 and R5]". Every id is separated from the next by exactly one
-# separator, so the pattern is linear: with the separator optional (as it once was), an
-# unclosed list that a truncated generation left ("[R2, R4, ... R3") is split every
-# possible way before failing, and parsing one such summary held the worker for minutes.
+# separator that cannot also be read as part of an id, so the pattern is linear: with the
+# separator optional (as it once was), an unclosed list that a truncated generation left
+# ("[R2, R4, ... R3") is split every possible way before failing, and parsing one such
+# summary held the worker for minutes. (Patterns here run on model output and review
+# text: no two adjacent quantifiers may match the same characters.)
 _ID = r"[A-Za-z]*\d[\w-]*"
-_IDS = re.compile(rf"[\[(]\s*({_ID}(?:(?:\s*(?:[,;/&]|\band\b)\s*|\s+){_ID})*)\s*[\])]")
+_IDS = re.compile(rf"[\[(]\s*({_ID}(?:(?:\s*[,;/&]\s*|\s+and\s+|\s+){_ID})*)\s*[\])]")
 
 
 def _phrases(body: str) -> list[tuple[str, list[str]]]:

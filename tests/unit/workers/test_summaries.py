@@ -87,6 +87,14 @@ def test_parse_copes_with_a_citation_list_cut_off_by_the_token_limit() -> None:
     ids = ", ".join(f"R{i}" for i in range(2, 60))
     parsed = S.parse(f"Summary: [R1, R3]\nPros: [{ids}")
     assert parsed.pros == [(f"[{ids}", [])]
+    # Ids that end in "-" next to "and" could be read two ways each: 2^40 here.
+    assert S.parse("Summary: ok.\nPros: [" + "R1-and " * 40).pros
+
+
+def test_parse_copes_with_long_runs_of_whitespace_around_headers() -> None:
+    padding = " " * 2000  # the old header pattern was O(n^4) in this
+    parsed = S.parse(f"{padding}pros{padding}x")  # no colon: not a header, just text
+    assert parsed.summary == f"pros{padding}x" and parsed.pros == []
 
 # ----------------------------------------------------------------------------- extractive
 
