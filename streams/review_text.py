@@ -157,6 +157,8 @@ def mask_pii(text: str) -> str:
     return t
 
 
+# The lookbehinds let a bare domain start only at the first label of a dotted run: from
+# every label, a run of n labels is scanned n times over (5,000 chars of "a.": 0.9 s).
 _URL = re.compile(
     r"(?:\b(?:https?|ftp)://|\bwww\d{0,3}\.)[^\s<>\"']+"
     r"|(?<![a-z0-9])(?<![a-z0-9.-]-)(?<![a-z0-9-]\.)\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|ly|biz|info|xyz|shop|store|top|site|online|me|us|uk|ru|cn|de|link|click|app)"

@@ -34,7 +34,9 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _TLDS = (
     "com|net|org|io|co|uk|de|fr|es|it|nl|eu|us|ca|au|info|biz|shop|store|online|site|app|dev|ai|me|tv|ly|gg|xyz"
 )
-_BARE_DOMAIN = re.compile(rf"\b(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?:/\S*)?", re.IGNORECASE)
+# The lookbehinds let a bare domain start only at the first label of a dotted run: from
+# every label, a run of n labels is scanned n times over (5,000 chars of "a.": 0.9 s).
+_BARE_DOMAIN = re.compile(rf"(?<![a-z0-9])(?<![a-z0-9.-]-)(?<![a-z0-9-]\.)\b(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?:/\S*)?", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{6,}\d(?![\w.]?\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MARKUP = re.compile(
