@@ -209,7 +209,7 @@ Run the same commands on a GPU machine with the vLLM extra installed and an inst
   is >= 20x the GPU's rate.
 - **batching**: vLLM batches continuously inside one `generate` call, so (a) and (b) grow
   with `max_batch_prompts` (= `max_num_seqs`) far beyond the CPU numbers; raise
-  `SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS` (64-256) and `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS`
+  `SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS` (default 64; 128-256) and `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS`
   with it. Expect b/c well above 5 (batch 1 on a GPU wastes most of the card).
   b/a below 0.9 on a GPU means the pipeline cannot feed the batch: check `mean_batch_size`
   and the worker's in-flight gauge.
@@ -261,32 +261,61 @@ FINDINGS = """\
   per core. With other processes busy (load ~11 on 2 cores while these figures were taken),
   2 threads wait on each other at every op: a batch-16 decode step took 7.8 s with 2
   threads vs 1.5-1.9 s with 1 (same process, same minute). The backend now honours
-  `OMP_NUM_THREADS`; the model scenarios here ran with `OMP_NUM_THREADS=1`. On a dedicated
-  machine keep the default (one per core).
-- **Sizes run here.** The machine was shared with several other model workers and test
-  suites (load 7-11 on 2 cores), which made one 120-token generation take 13-25 s instead
-  of ~4 s. The model scenarios therefore ran at reduced sizes (batching: 8 products, 2 for
-  the one-at-a-time run; latency: 6 products) and the figures carry that noise: b/a above
-  1 only means the load dropped during (b). b/c is measured at a batch of 8, not 16; the
-  design note's ~275 vs ~28 tokens/s (batch 16 vs 1, idle machine) is the reference. Rerun
-  `shopscribe bench batching --report` (64 products) on a quiet machine.
+  `OMP_NUM_THREADS`: set it to 1 on a crowded host. On a dedicated machine keep the
+  default (one per core), as the model rows of the table did (load average ~1-2 on 2
+  cores, i.e. our own processes only).
+- **Batched CPU generation was 3-4x below what the model can do.** The transformers
+  backend's decode loop reached 75 tokens/s for 16 prompts (bf16, quiet machine) against
+  21 for one prompt; b/c stalled at 3.0. A profile of one decode step showed where:
+  (1) torch's SDPA flash kernel for bf16 on a CPU without AMX is the slowest op of a
+  batched decode step (one query token against a long cache): plain matmul attention is
+  faster from 2 rows up (16 rows: 108 vs 138 ms per step; 64 rows: 276 vs 445 ms), so
+  batched bf16 decoding now uses it; (2) rows that had finished kept being computed until
+  the longest completion ended; they now leave the batch and the cache at once; (3) the
+  prefill computed logits for every prompt position (a rows x 220 x 49k matmul thrown
+  away): only the last is kept; (4) every description prompt starts with the same ~150
+  system-prompt tokens: that head now runs once per batch and its cache is copied to each
+  row. 16 prompts: 75 -> 124 -> 137 tokens/s; a float32 test checks that a batch computes
+  token for token what each prompt computes alone.
+- **Calls of 64 prompts, sub-batches of 32.** The handler regenerates the prompts that
+  fail the guardrails (a quarter of them with this model) after each call, so a call of 16
+  left a regeneration batch of ~4: a CPU runs 4 rows almost as slowly as 32. With calls of
+  up to 64 (`SHOPSCRIBE_WORKER__MAX_BATCH_PROMPTS`, the default now) the retries of a whole
+  poll go together. In-process, 64 products: 84 tokens/s in calls of 16, 107 in calls of
+  64 decoded 32 rows at a time (96 at 64 rows: the step time grows with the rows beyond
+  ~32 on 2 cores).
+- **Run-to-run noise.** Each side of a ratio is one run of 1-2 minutes, and this host's
+  speed drifts by +-15% between minutes (the same 16-prompt call, same process, back to
+  back: 12.5 s then 16.2 s). Two runs of the transformers batching scenario with the same
+  code and settings gave (a) 126 / (b) 106 / (c) 18.9 tokens/s (b/a 0.84, b/c 5.6) and
+  the table's 106 / 117 / 18.4 (b/a 1.11, b/c 6.4). Read b/a near 1 as "the pipeline
+  costs the backend nothing measurable here", not as a gain; b/c is above 5 in both.
+  The vLLM run's b/a of 1.8 is not understood: (b), in the worker process, ran the same
+  64 prompts in 32 s that (a) ran in 55 s in the bench process (one run; vLLM in-process
+  has no warm-up of its batched path, which may cost the first call).
+- **A model's output hung the worker.** The burst run stalled for minutes inside the
+  summary parser: a generation cut off by the token limit left an unclosed citation list
+  (`[R2, R4, R5, ... R3`) and the pattern that reads such lists backtracked exponentially
+  (the worker could not even be stopped by SIGTERM: the regex held the GIL). That pattern
+  and four more that run on model output or review text are now linear (an audit timed
+  each against adversarial inputs of growing length); tests feed the inputs that hung.
 - **Latency**: the micro-batch wait (`batch_wait_s` 0.5 s, ~0.25 s on average at low
   load) is small next to a multi-second generation, so the pipeline's p50 matches the
   backend's own. It matters on a GPU (1-3 s per request): there, lower
   `SHOPSCRIBE_STREAMS__BATCH_WAIT_S` (e.g. 0.05) and raise
   `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS` (e.g. 16) so the worker, not streams, does the
   batching: it takes whatever queued while it was busy, which is the adaptive flush.
-- **Burst**: summaries are debounced per SKU (N pending reviews or T seconds, and never
-  while one is in flight), so the number of LLM calls depends on how fast the backend
-  answers: a slow backend gets fewer, larger refreshes. The count is of summary prompts;
-  the number of generate calls (batches) is lower still. In the run above the backend was
-  so slow (one summary batch took minutes under the machine's load) that the run timed out
-  before every SKU had a summary covering its last review (no freshness figure), and
-  streams asked for 100 summaries (0.10 per review, target 0.05): a request still in
-  flight after `in_flight_timeout_s` (120 s, streams/review_state.py) is presumed lost and
-  asked for again, so a backend slower than that timeout gets duplicate work piled onto
-  its backlog. That timeout should exceed the worst generation latency (or be derived
-  from the worker's observed latency); worth a change by the owner of the review state.
+- **Burst**: summaries are debounced per SKU (N pending reviews or the oldest T seconds
+  old, never while one is in flight). The in-flight gate only limits calls when the
+  backend is slow; with N=8 a fast backend would answer every 8 reviews (1,000 reviews
+  over 20 SKUs in 30 s: ~6 calls per SKU, 0.125 per review). N is now 25 and T 15 s
+  (`shopscribe/settings.py` has the arithmetic): 2 calls per SKU whatever the backend's
+  speed, measured 0.04 per review. Freshness on this CPU is dominated by generation: a
+  batch of 20 summaries over 25-50 reviews takes minutes here, and a SKU's last reviews
+  wait for the batch in flight before their own (so p95 ~ T + 2 generations; on a GPU
+  that is seconds). An earlier run under load asked for 0.10 per review because requests
+  slower than the then 120 s in-flight timeout were presumed lost and asked again; the
+  timeout is 300 s now.
 - Faust's producer linger (`PRODUCER_LINGER`) made no measurable difference; larger poll
   sizes (`MAX_POLL_RECORDS`, `BATCH_SIZE`) only reduce round trips, not CPU, and did not
   move the events/s beyond the noise of a shared machine.
