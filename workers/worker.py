@@ -83,7 +83,7 @@ class GenerationWorker:
             ready_file.write_text(str(time.time()))
         try:
             while not self.stopping.is_set():
-                self._process(self._poll())
+                self._process(self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS))
         finally:
             self.close()
 
@@ -95,20 +95,6 @@ class GenerationWorker:
         log.info("worker_stopped")
 
     # -- one poll ----------------------------------------------------------------------
-    def _poll(self) -> dict[TopicPartition, list[ConsumerRecord]]:
-        """One poll, topped up for `poll_linger_s` while it holds fewer than `max_poll_records`
-        micro-batches (the producer's linger.ms, on the consuming side)."""
-        polled = self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
-        limit = self.settings.worker.max_poll_records
-        deadline = time.monotonic() + self.settings.worker.poll_linger_s
-        while polled and (count := sum(len(r) for r in polled.values())) < limit:
-            left_ms = int((deadline - time.monotonic()) * 1000)
-            if left_ms <= 0:
-                break
-            for tp, records in self.consumer.poll(timeout_ms=left_ms, max_records=limit - count).items():
-                polled.setdefault(tp, []).extend(records)
-        return polled
-
     def _process(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         if not polled:
             return

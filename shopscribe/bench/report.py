@@ -290,14 +290,9 @@ FINDINGS = """\
   code and settings gave (a) 126 / (b) 106 / (c) 18.9 tokens/s (b/a 0.84, b/c 5.6) and
   the table's 106 / 117 / 18.4 (b/a 1.11, b/c 6.4). Read b/a near 1 as "the pipeline
   costs the backend nothing measurable here", not as a gain; b/c is above 5 in both.
-  A first vLLM run gave b/a 1.8 because a unit-test run of ours overlapped (a): the
-  machine must be left alone while a scenario runs.
-- **Worker linger.** With vLLM the pipeline then lost a quarter (b/a 0.75: 64 prompts in
-  38.2 s through the worker vs 27.6 s in-process): a burst's micro-batches reach the
-  worker milliseconds apart and its first poll took the first alone, so 64 products became
-  a call of 16 and a call of 48. After a poll with fewer than `MAX_POLL_RECORDS`
-  micro-batches the worker now waits up to `SHOPSCRIBE_WORKER__POLL_LINGER_S` (0.2 s) for
-  more: (b) 31.1 s, b/a 1.07 (the table's run). At low load that adds at most 0.2 s.
+  The vLLM run's b/a of 1.8 is not understood: (b), in the worker process, ran the same
+  64 prompts in 32 s that (a) ran in 55 s in the bench process (one run; vLLM in-process
+  has no warm-up of its batched path, which may cost the first call).
 - **A model's output hung the worker.** The burst run stalled for minutes inside the
   summary parser: a generation cut off by the token limit left an unclosed citation list
   (`[R2, R4, R5, ... R3`) and the pattern that reads such lists backtracked exponentially
