@@ -110,7 +110,6 @@ def test_rows_that_finish_early_leave_the_batch_without_disturbing_the_others(ba
     assert mid_mug.text and long_mug.text.startswith(mid_mug.text)
 
 
-
 def test_a_batch_computes_what_each_prompt_would_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
     # float32: bfloat16 rounds differently at every batch shape, so only float32 can be
     # compared token for token. The batch shares its prompts' common head (the system
