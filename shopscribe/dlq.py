@@ -23,7 +23,7 @@ import typer
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas import DeadLetter
-from shopscribe.clients import producer
+from shopscribe.clients import log_end_offsets, producer
 from shopscribe.kafka import kafka_python_config
 from shopscribe.settings import Settings
 
@@ -40,9 +40,8 @@ def read_letters(settings: Settings, dlq_topic: str, timeout_s: float = 30) -> l
         if not ids:
             raise typer.BadParameter(f"topic {dlq_topic!r} does not exist")
         partitions = [TopicPartition(dlq_topic, p) for p in sorted(ids)]
-        consumer.assign(partitions)
+        ends = log_end_offsets(consumer, partitions)
         consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
         out: list[tuple[int, int, DeadLetter]] = []
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < ends[tp] for tp in partitions) and time.monotonic() < deadline:

@@ -15,6 +15,7 @@ from streams.dead_letters import DeadLetterSink
 from streams.products import register_product_agent
 from streams.reviews import ReviewSummaries
 from streams.supervision import EXIT_AGENT_CRASHED, Supervision
+from streams.transport import fetched_log_ends, use_true_log_ends
 
 
 def build_streams(settings: Settings, metrics: Metrics, supervision: Supervision | None = None) -> faust.App:
@@ -29,6 +30,7 @@ def build_streams(settings: Settings, metrics: Metrics, supervision: Supervision
         session_timeout_s=settings.kafka.session_timeout_s,
         heartbeat_interval_s=settings.kafka.heartbeat_interval_s,
     )
+    use_true_log_ends(app, fetched_log_ends(settings.kafka))
     dead_letters = DeadLetterSink(app, metrics)
     register_product_agent(app, settings, metrics, dead_letters, supervision)
     ReviewSummaries(app, settings, metrics, dead_letters, supervision)
