@@ -1,4 +1,6 @@
-"""Faust's aiokafka transport, with table recovery reading each changelog to its true end.
+"""Faust's aiokafka transport with two fixes for lost events: table recovery reads each
+changelog to its true end, and the fetch loop never counts a message as read that it did
+not deliver.
 
 Faust rebuilds a table by reading its changelog up to the end offsets that ListOffsets
 reports. The embedded broker (tansu 0.6) reports the last record batch's base offset + 1,
@@ -7,21 +9,35 @@ the last writes, while the source offsets committed after them stayed committed,
 those events were lost (tests/faults, streams kill -9: a SKU's summary short by the
 reviews of its last changelog batch). A fetch response's high watermark is right on
 every broker, so recovery here takes the larger of the two, as `log_end_offsets` does.
+
+Faust's fetch loop lost single messages around the rebalances of a restart (tests/faults,
+streams kill -9: an agent batch jumped from offset 101 to 103 of a partition, and the
+commits then passed 102, faust-streaming#606). Records fetched before a seek kept
+advancing the read offset after it, so the re-fetched 102 was dropped as already read;
+and a delivery cancelled by a flow stop counted as read all the same. Here the records
+of a partition fetched before its latest seek are skipped (they are fetched again), and
+a cancelled delivery rewinds its partition to that message.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
+from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 from kafka import KafkaConsumer, TopicPartition
+from mode import Service, ServiceT
 
 from shopscribe.clients import log_end_offsets
 from shopscribe.kafka import kafka_python_config
+from shopscribe.logging import get_logger
 from shopscribe.settings import KafkaSettings
+
+log = get_logger(__name__)
 
 LogEnds = Callable[[list[TopicPartition]], dict[TopicPartition, int]]
 
@@ -52,6 +68,90 @@ class TrueEndConsumerThread(driver.AIOKafkaConsumerThread):
         return {tp: max(end, fetched.get(TopicPartition(tp.topic, tp.partition), 0)) for tp, end in listed.items()}
 
 
+class RewindingConsumer(driver.Consumer):
+    """Faust's fetch loop (faust/transport/consumer.py, `_drain_messages`, 0.15.3), changed
+    only where it lost messages: see the module docstring."""
+
+    _seeks: defaultdict[TP, int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seeks = defaultdict(int)  # per partition: seeks so far, to spot fetches from before one
+
+    async def perform_seek(self) -> None:
+        before = dict(self._read_offset)
+        await super().perform_seek()
+        for tp in set(self._read_offset) | set(before):
+            self._seeks[tp] += 1
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        self._seeks[partition] += 1
+
+    async def _drain_messages(self, fetcher: ServiceT) -> None:  # pragma: no cover - run by tests/faults
+        consumer_should_stop = cast(Service, self)._stopped.is_set
+        fetcher_should_stop = cast(Service, fetcher)._stopped.is_set
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        read_offset = self._read_offset
+        since_yield = 0
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                self.diag.set_flag(CONSUMER_FETCHING)
+                seeks: dict[TP, int] | None = None
+                stale: set[TP] = set()
+                batch = self.getmany(timeout=1.0)
+                await self.sleep(0)  # getmany may loop without releasing the event loop
+                if not self.should_stop:
+                    async for tp, message in batch:
+                        since_yield += 1
+                        if since_yield > 100:  # let the streams run now and then
+                            await asyncio.sleep(0)
+                            since_yield = 0
+                        if seeks is None:  # the fetch has just returned: seeks since are newer than it
+                            seeks = dict(self._seeks)
+                        if self._seeks[tp] != seeks.get(tp, 0):
+                            stale.add(tp)
+                            continue  # fetched before a seek of its partition: fetched again after it
+                        offset = message.offset
+                        last = read_offset[tp]
+                        if last is not None and offset < last:
+                            continue  # already delivered (Faust logs "DROPPED MESSAGE" here)
+                        if last and offset - last > 1 and acks_enabled_for(message.topic):
+                            await self._add_gap(tp, last + 1, offset)
+                        if self._commit_every is not None and self._n_acked >= self._commit_every:
+                            self._n_acked = 0
+                            await self.commit()
+                        delivery = self.callback(message)
+                        waited = await self.wait_first(delivery, self.suspend_flow.wait())
+                        if waited.stopped:
+                            return
+                        if delivery not in waited.done:
+                            await self._rewind(tp, offset)
+                            continue
+                        read_offset[tp] = offset
+                if stale:
+                    log.info("fetch_before_seek_skipped", partitions=sorted(f"{tp.topic}[{tp.partition}]" for tp in stale))
+                self.diag.unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except Exception:
+            self.log.exception("Drain messages raised")
+            raise
+        finally:
+            self.diag.unset_flag(CONSUMER_FETCHING)
+
+    async def _rewind(self, tp: TP, offset: int) -> None:
+        log.warning("delivery_interrupted_rewinding", topic=tp.topic, partition=tp.partition, offset=offset)
+        if tp in self.assignment():  # else its new owner reads it from the committed offset
+            await self.seek(tp, offset)
+
+
 def transport_class(log_ends: LogEnds) -> type[driver.Transport]:
     """The aiokafka Transport whose consumer thread is a `TrueEndConsumerThread` on `log_ends`."""
 
@@ -60,7 +160,7 @@ def transport_class(log_ends: LogEnds) -> type[driver.Transport]:
     class ConsumerThread(TrueEndConsumerThread):
         log_ends = staticmethod(bound)
 
-    class Consumer(driver.Consumer):
+    class Consumer(RewindingConsumer):
         thread_class = ConsumerThread
 
         def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
