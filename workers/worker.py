@@ -83,7 +83,7 @@ class GenerationWorker:
             ready_file.write_text(str(time.time()))
         try:
             while not self.stopping.is_set():
-                self._process(self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS))
+                self._process(self._poll())
         finally:
             self.close()
 
@@ -95,6 +95,10 @@ class GenerationWorker:
         log.info("worker_stopped")
 
     # -- one poll ----------------------------------------------------------------------
+    def _poll(self) -> dict[TopicPartition, list[ConsumerRecord]]:
+        worker = self.settings.worker
+        return poll_with_linger(self.consumer, worker.max_poll_records, worker.poll_linger_s)
+
     def _process(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         if not polled:
             return
@@ -192,3 +196,20 @@ class GenerationWorker:
         self.metrics.dead_letters.labels(topic=record.topic, error=error).inc()
         log.warning("dead_letter", topic=record.topic, partition=record.partition, offset=record.offset,
                     error=error, reason=reason)
+
+
+def poll_with_linger(consumer: KafkaConsumer, limit: int, linger_s: float,
+                     timeout_ms: int = POLL_TIMEOUT_MS) -> dict[TopicPartition, list[ConsumerRecord]]:
+    """One poll, topped up while records keep arriving less than `linger_s` apart, up to
+    `limit` records (the producer's linger.ms, on the consuming side). A burst's
+    micro-batches reach the worker milliseconds apart, and without this the first would be
+    generated alone; at low load it costs one empty wait of `linger_s`."""
+    polled = consumer.poll(timeout_ms=timeout_ms)
+    linger_ms = int(linger_s * 1000)
+    while polled and linger_ms and (count := sum(len(r) for r in polled.values())) < limit:
+        more = consumer.poll(timeout_ms=linger_ms, max_records=limit - count)
+        if not more:
+            break
+        for tp, records in more.items():
+            polled.setdefault(tp, []).extend(records)
+    return polled
