@@ -113,8 +113,8 @@ class WorkerSettings(_Group):
     max_poll_records: int = Field(4, ge=1, description="SHOPSCRIBE_WORKER__MAX_POLL_RECORDS: micro-batches taken per poll")
     # A burst's micro-batches reach the worker milliseconds apart; without a linger the first
     # poll takes the first one alone and it is generated as a call of its own.
-    poll_linger_s: float = Field(0.1, ge=0, le=5, description="SHOPSCRIBE_WORKER__POLL_LINGER_S: keep polling while "
-                                 "micro-batches arrive less than this apart, up to MAX_POLL_RECORDS (0 = off)")
+    poll_linger_s: float = Field(0.2, ge=0, le=5, description="SHOPSCRIBE_WORKER__POLL_LINGER_S: after a poll's first "
+                                 "micro-batch, wait this long for more, up to MAX_POLL_RECORDS (0 = off)")
     ready_file: Path | None = Field(None, description="SHOPSCRIBE_WORKER__READY_FILE: written once the model is loaded")
     max_poll_interval_s: float = Field(300.0, description="SHOPSCRIBE_WORKER__MAX_POLL_INTERVAL_S")
     metrics_port: int = Field(9108, description="SHOPSCRIBE_WORKER__METRICS_PORT (0 = off)")

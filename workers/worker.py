@@ -200,16 +200,16 @@ class GenerationWorker:
 
 def poll_with_linger(consumer: KafkaConsumer, limit: int, linger_s: float,
                      timeout_ms: int = POLL_TIMEOUT_MS) -> dict[TopicPartition, list[ConsumerRecord]]:
-    """One poll, topped up while records keep arriving less than `linger_s` apart, up to
-    `limit` records (the producer's linger.ms, on the consuming side). A burst's
-    micro-batches reach the worker milliseconds apart, and without this the first would be
-    generated alone; at low load it costs one empty wait of `linger_s`."""
+    """One poll, topped up for `linger_s` after its first record unless `limit` records come
+    sooner: linger.ms on the consuming side. A burst's micro-batches reach the worker
+    tens of milliseconds apart (more while a generation holds the CPU), and without this
+    the first would be generated alone; at low load it adds `linger_s` to each request."""
     polled = consumer.poll(timeout_ms=timeout_ms)
-    linger_ms = int(linger_s * 1000)
-    while polled and linger_ms and (count := sum(len(r) for r in polled.values())) < limit:
-        more = consumer.poll(timeout_ms=linger_ms, max_records=limit - count)
-        if not more:
+    deadline = time.monotonic() + linger_s
+    while polled and (count := sum(len(r) for r in polled.values())) < limit:
+        left_ms = int((deadline - time.monotonic()) * 1000)
+        if left_ms <= 0:
             break
-        for tp, records in more.items():
+        for tp, records in consumer.poll(timeout_ms=left_ms, max_records=limit - count).items():
             polled.setdefault(tp, []).extend(records)
     return polled

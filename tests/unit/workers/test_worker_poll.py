@@ -1,7 +1,9 @@
-"""The worker's poll lingers while a burst's micro-batches keep arriving, and no longer."""
+"""The worker's poll lingers after its first micro-batch, like a producer's linger.ms, so a
+burst that arrives as several micro-batches is generated as one call."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kafka import TopicPartition
@@ -12,7 +14,8 @@ TP0, TP1 = TopicPartition("requests", 0), TopicPartition("requests", 1)
 
 
 class ScriptedConsumer:
-    """Answers each poll with the next scripted result (then nothing) and records the calls."""
+    """Answers each poll with the next scripted result (nothing once they run out, after
+    sleeping the poll's timeout as a broker would) and records the calls."""
 
     def __init__(self, *answers: dict[TopicPartition, list[Any]]) -> None:
         self.answers = list(answers)
@@ -20,26 +23,30 @@ class ScriptedConsumer:
 
     def poll(self, timeout_ms: int, max_records: int | None = None) -> dict[TopicPartition, list[Any]]:
         self.calls.append({"timeout_ms": timeout_ms, "max_records": max_records})
-        return self.answers.pop(0) if self.answers else {}
+        if self.answers:
+            return self.answers.pop(0)
+        time.sleep(timeout_ms / 1000)
+        return {}
 
 
 def test_micro_batches_arriving_within_the_linger_make_one_poll() -> None:
-    consumer = ScriptedConsumer({TP0: ["b1"]}, {TP1: ["b2"]}, {TP0: ["b3"]}, {TP1: ["b4"]}, {TP0: ["b5"]})
-    polled = poll_with_linger(consumer, limit=4, linger_s=0.1)
-    assert polled == {TP0: ["b1", "b3"], TP1: ["b2", "b4"]}  # stops at the limit; b5 waits for the next poll
-    assert [c["max_records"] for c in consumer.calls] == [None, 3, 2, 1]
-    assert all(c["timeout_ms"] == 100 for c in consumer.calls[1:])
+    consumer = ScriptedConsumer({TP0: ["b1"]}, {}, {TP1: ["b2"]}, {TP0: ["b3"]}, {TP1: ["b4"]}, {TP0: ["b5"]})
+    polled = poll_with_linger(consumer, limit=4, linger_s=0.2)
+    assert polled == {TP0: ["b1", "b3"], TP1: ["b2", "b4"]}  # a quiet moment does not end it; the limit does
+    assert [c["max_records"] for c in consumer.calls[1:]] == [3, 3, 2, 1]
 
 
-def test_the_linger_ends_at_the_first_quiet_wait() -> None:
-    consumer = ScriptedConsumer({TP0: ["b1"]}, {}, {TP0: ["late"]})
-    assert poll_with_linger(consumer, limit=4, linger_s=0.1) == {TP0: ["b1"]}
-    assert len(consumer.calls) == 2
+def test_the_linger_is_a_window_from_the_first_record() -> None:
+    consumer = ScriptedConsumer({TP0: ["b1"]})
+    started = time.monotonic()
+    assert poll_with_linger(consumer, limit=4, linger_s=0.2) == {TP0: ["b1"]}
+    assert time.monotonic() - started >= 0.15  # it waited for more
+    assert all(c["timeout_ms"] <= 200 for c in consumer.calls[1:])
 
 
 def test_an_empty_poll_does_not_linger() -> None:
-    consumer = ScriptedConsumer({})
-    assert poll_with_linger(consumer, limit=4, linger_s=0.1) == {}
+    consumer = ScriptedConsumer()
+    assert poll_with_linger(consumer, limit=4, linger_s=0.2, timeout_ms=10) == {}
     assert len(consumer.calls) == 1
 
 
