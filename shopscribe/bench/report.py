@@ -292,25 +292,40 @@ FINDINGS = """\
   costs the backend nothing measurable here", not as a gain; b/c is above 5 in both.
   (A first vLLM run gave b/a 1.8 because a unit-test run of ours overlapped (a): leave
   the machine alone while a scenario runs.)
-- **vLLM: b/a 0.74, not met.** The pipeline ran the 64 prompts in 38.2 s, in-process
-  27.6 s. The likely cause: a burst's micro-batches reach the worker milliseconds apart,
-  its first poll takes the first alone, so 64 products become a call of 16 and a call of
-  48 (vLLM is fast enough here for that to show; the CPU transformers backend is not). A
-  consumer-side linger (after a partial poll, poll again for up to 0.2 s) brought the
-  pipeline to 31.1 s (b/a 1.07) but made the streams kill -9 fault test never converge
-  (summaries whose stats equal the recount never arrived) for a reason not found in the
-  time left, so it was reverted. Open: find why, or use the consumer's
-  `fetch_min_bytes`/`fetch_max_wait_ms` if the broker honours them.
+- **vLLM: b/a not met (0.71 in the table's run).** In-process, the 64 prompts take ~31 s
+  as one call. Through the pipeline they used to arrive as four micro-batches tens of
+  milliseconds apart; the worker's first poll took the first alone, so they ran as a
+  call of 16 and a call of 48 (38.2 s, b/a 0.74). The worker now lingers after a poll's
+  first record (`SHOPSCRIBE_WORKER__POLL_LINGER_S`, 0.2 s, as a producer's linger.ms):
+  in a run with the logs kept, all 64 went out as one call and the pipeline took 34.8 s
+  against the bench run's 30.8 s in-process (~0.89). The bench run itself took 44.9 s
+  (b/a 0.71), and a run with a 0.1 s gap-based linger 39.4 s (0.85): on this 2-core
+  host vLLM's CPU engine competes with the broker and streams, and the same pipeline
+  varies by a third between runs. The target is not met on this machine; on a GPU the
+  pipeline's own processes no longer share the generator's cores.
+- **The linger found two ways to lose reviews in a streams restart.** With it on, the
+  streams kill -9 fault test failed about one run in four. The causes were Faust's, not
+  the linger's (docs/reliability.md, bug 5): table recovery stopped short of the
+  changelog's end on Tansu, and Faust's fetch loop could count a message as read that
+  it never delivered. Both are fixed in `streams/transport.py`; 13 of 13 runs passed.
 - **A model's output hung the worker.** The burst run stalled for minutes inside the
   summary parser: a generation cut off by the token limit left an unclosed citation list
   (`[R2, R4, R5, ... R3`) and the pattern that reads such lists backtracked exponentially
   (the worker could not even be stopped by SIGTERM: the regex held the GIL). That pattern
   and four more that run on model output or review text are now linear (an audit timed
   each against adversarial inputs of growing length); tests feed the inputs that hung.
+- **Latency: p50 ratio 1.32 in the table's run, not met this time** (1.12 in an earlier
+  session). A run of the same code with the worker's linger off gave 1.68, so the linger
+  (at most 0.2 s per request) is not what moved it. The "low load" is not low on this
+  CPU: one product every 10.8 s while a single request's p95 is 12.7 s, so requests queue
+  behind each other and the ratio swings with the completions' lengths. A streams-side
+  cause is not excluded (its fetch loop changed this session); telling them apart needs
+  repeated, interleaved runs that were not done.
 - **Latency**: the micro-batch wait (`batch_wait_s` 0.5 s, ~0.25 s on average at low
-  load) is small next to a multi-second generation, so the pipeline's p50 matches the
-  backend's own. It matters on a GPU (1-3 s per request): there, lower
-  `SHOPSCRIBE_STREAMS__BATCH_WAIT_S` (e.g. 0.05) and raise
+  load) and the worker's linger (0.2 s) are small next to a multi-second generation, so
+  the pipeline's p50 stays near the backend's own. They matter on a GPU (1-3 s per
+  request): there, lower `SHOPSCRIBE_STREAMS__BATCH_WAIT_S` (e.g. 0.05) and
+  `SHOPSCRIBE_WORKER__POLL_LINGER_S` (e.g. 0.05), and raise
   `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS` (e.g. 16) so the worker, not streams, does the
   batching: it takes whatever queued while it was busy, which is the adaptive flush.
 - **Burst**: summaries are debounced per SKU (N pending reviews or the oldest T seconds
