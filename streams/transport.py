@@ -79,9 +79,8 @@ class RewindingConsumer(driver.Consumer):
         self._seeks = defaultdict(int)  # per partition: seeks so far, to spot fetches from before one
 
     async def perform_seek(self) -> None:
-        before = dict(self._read_offset)
         await super().perform_seek()
-        for tp in set(self._read_offset) | set(before):
+        for tp in list(self._read_offset):  # it set the read offset of every partition it seeked
             self._seeks[tp] += 1
 
     async def seek(self, partition: TP, offset: int) -> None:
