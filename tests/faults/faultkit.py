@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from shopscribe.clients import producer
+from shopscribe.clients import log_end_offsets, producer
 from shopscribe.kafka import kafka_python_config
 from shopscribe.settings import Settings
 from shopscribe.stack import LocalStack, _http_ok
@@ -71,9 +71,8 @@ def read_all(settings: Settings, topic: str, timeout_s: float = 60) -> list[Any]
     consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
+        ends = log_end_offsets(consumer, partitions)
         consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
         out = []
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < ends[tp] for tp in partitions):
