@@ -65,14 +65,18 @@ def overhead(size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt 
 @bench_app.command()
 def batching(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
              naive_size: Annotated[Optional[int], typer.Option(help="Products for the one-at-a-time run (default 16)")] = None,
-             bare: Annotated[bool, typer.Option("--bare", help="Also time backend.generate alone on one chunk")] = False) -> None:
+             bare: Annotated[bool, typer.Option("--bare", help="Also time backend.generate alone on one chunk")] = False,
+             repeats: Annotated[Optional[int], typer.Option(help="(a)/(b) pairs, run interleaved; b/a is the median "
+                                                            "of the pairs' ratios (default 3)")] = None) -> None:
     """Real model: in-process batched vs pipeline vs one at a time, output tokens/s (default 64)."""
-    _emit(run_scenario("batching", backend, size, model, naive_size=naive_size, bare=bare), json_out, report)
+    _emit(run_scenario("batching", backend, size, model, naive_size=naive_size, bare=bare, repeats=repeats),
+          json_out, report)
 
 
 @bench_app.command()
 def latency(backend: BackendOpt = None, model: ModelOpt = None, size: SizeOpt = None, json_out: JsonOpt = False, report: ReportOpt = False,
-            interval: Annotated[Optional[float], typer.Option(help="Seconds between products (default: max(1, 1.5 x single p50))")] = None) -> None:
+            interval: Annotated[Optional[float], typer.Option(help="Minimum seconds between products; each is sent once the "
+                                                             "previous description is out (default 1)")] = None) -> None:
     """Low load: p50/p95/p99 event in -> description out vs single-request latency (default 20)."""
     _emit(run_scenario("latency", backend, size, model, interval_s=interval), json_out, report)
 

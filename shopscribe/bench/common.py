@@ -149,18 +149,32 @@ def streams_metric(stack: Any, name: str, **labels: str) -> float:
 
 
 # -- producing and reading -------------------------------------------------------------------
-def produce(settings: Settings, topic: str, events: list[dict], *, interval_s: float = 0.0,
-            on_sent: Callable[[int, dict, float], None] | None = None, linger_ms: int = 5) -> float:
-    """Publish `events` (keyed by sku); with `interval_s` one at a time at that pace.
-    Returns the wall time spent. `on_sent(i, event, t)` gets each send time (time.time())."""
+@contextmanager
+def kafka_producer(settings: Settings, linger_ms: int = 5) -> Iterator[Any]:
+    """A kafka-python producer with acks=all on the stack's broker, closed on exit."""
     from kafka import KafkaProducer
 
     from shopscribe.kafka import kafka_python_config
 
     client = KafkaProducer(**kafka_python_config(settings.kafka), acks="all", linger_ms=linger_ms,
                            batch_size=256 * 1024)
-    started = time.monotonic()
     try:
+        yield client
+    finally:
+        client.close()
+
+
+def send_event(client: Any, topic: str, event: dict) -> Any:
+    """Publish one event keyed by its sku; returns the send future."""
+    return client.send(topic, key=event["sku"].encode(), value=json.dumps(event).encode())
+
+
+def produce(settings: Settings, topic: str, events: list[dict], *, interval_s: float = 0.0,
+            on_sent: Callable[[int, dict, float], None] | None = None, linger_ms: int = 5) -> float:
+    """Publish `events` (keyed by sku); with `interval_s` one at a time at that pace.
+    Returns the wall time spent. `on_sent(i, event, t)` gets each send time (time.time())."""
+    started = time.monotonic()
+    with kafka_producer(settings, linger_ms) as client:
         next_at = time.monotonic()
         for i, event in enumerate(events):
             if interval_s:
@@ -168,16 +182,13 @@ def produce(settings: Settings, topic: str, events: list[dict], *, interval_s: f
                 if delay > 0:
                     time.sleep(delay)
                 next_at += interval_s
-            value = json.dumps(event).encode()
             sent_at = time.time()
-            client.send(topic, key=event["sku"].encode(), value=value)
+            send_event(client, topic, event)
             if interval_s:
                 client.flush()
             if on_sent:
                 on_sent(i, event, sent_at)
         client.flush()
-    finally:
-        client.close()
     return time.monotonic() - started
 
 
