@@ -18,7 +18,8 @@ CPU defaults, each set only when the variable is not already in the environment:
 - `VLLM_CPU_KVCACHE_SPACE=2` (GiB of KV cache; vLLM's own default is sized for servers),
 - `VLLM_CPU_OMP_THREADS_BIND=<first>-<last>` of the CPUs this process may use (vLLM's
   `auto` leaves one core idle, a third of the throughput on a 2-core machine),
-- `VLLM_CACHE_ROOT=<work_dir>/vllm-cache` (not ~/.cache), no usage stats, HF offline.
+- `VLLM_CACHE_ROOT=<work_dir>/vllm-cache` (not ~/.cache), no usage stats, HF offline,
+- `VLLM_LOGGING_STREAM=ext://sys.stderr` (vLLM's logs would otherwise mix into stdout).
 `enforce_eager=True` on CPU: graph capture / torch.compile costs ~70 s at start for no
 gain at this scale (load is ~16 s eager).
 """
@@ -94,6 +95,8 @@ class VLLMBackend:
             "VLLM_NO_USAGE_STATS": "1",
             "VLLM_DO_NOT_TRACK": "1",
             "HF_HUB_OFFLINE": "1",
+            # vLLM logs to stdout by default; stdout is for the program's output (bench JSON).
+            "VLLM_LOGGING_STREAM": "ext://sys.stderr",
         })
         try:
             import vllm
