@@ -304,17 +304,24 @@ FINDINGS = """\
   costs the backend nothing measurable here", not as a gain; b/c is above 5 in both.
   (A first vLLM run gave b/a 1.8 because a unit-test run of ours overlapped (a): leave
   the machine alone while a scenario runs.)
-- **vLLM: b/a not met (0.71 in the table's run).** In-process, the 64 prompts take ~31 s
-  as one call. Through the pipeline they used to arrive as four micro-batches tens of
-  milliseconds apart; the worker's first poll took the first alone, so they ran as a
-  call of 16 and a call of 48 (38.2 s, b/a 0.74). The worker now lingers after a poll's
-  first record (`SHOPSCRIBE_WORKER__POLL_LINGER_S`, 0.2 s, as a producer's linger.ms):
-  in a run with the logs kept, all 64 went out as one call and the pipeline took 34.8 s
-  against the bench run's 30.8 s in-process (~0.89). The bench run itself took 44.9 s
-  (b/a 0.71), and a run with a 0.1 s gap-based linger 39.4 s (0.85): on this 2-core
-  host vLLM's CPU engine competes with the broker and streams, and the same pipeline
-  varies by a third between runs. The target is not met on this machine; on a GPU the
-  pipeline's own processes no longer share the generator's cores.
+- **vLLM b/a: the pipeline was fine; one run per side measured the host.** In-process,
+  the 64 prompts take ~31 s as one call. Through the pipeline they used to arrive as four
+  micro-batches tens of milliseconds apart; the worker's first poll took the first alone,
+  so they ran as a call of 16 and a call of 48 (38.2 s, b/a 0.74). The worker now lingers
+  after a poll's first record (`SHOPSCRIBE_WORKER__POLL_LINGER_S`, 0.2 s, as a producer's
+  linger.ms) and the 64 go out as one call. Single runs still gave b/a 0.71 to 1.05: with
+  the worker's log kept, a run's requests spent 36.05 s from event in to publish against
+  36.60 s first event in to last result out (the pipeline outside the generate call:
+  ~0.5 s), and streams and the broker used 0.6 CPU-s between them during those 36 s. But
+  the same in-process run took 30.8 s in one bench run and 37.6 s in another: the host's
+  drift between minutes is ten times what the pipeline costs. The scenario now runs (a)
+  and (b) as interleaved pairs (`--repeats`, 3) and takes the median of the pairs' ratios:
+  1.13 / 1.01 / 1.03, b/a 1.03.
+- **vLLM's first large batch is slow on CPU.** In a fresh process the first call of 64
+  prompts (bare `generate`) took 23.7 s and the second 18.0 s; in another, a one-prompt
+  warm-up first (0.16 s) left the first call of 64 at 23.6 s (second: 16.1 s). (a) and (b) both pay it, so b/a does not
+  show it; a live worker pays it once, on its first burst. Not acted on: a warm-up that
+  removes it has to run a batch as large as `max_batch_prompts`.
 - **The linger found two ways to lose reviews in a streams restart.** With it on, the
   streams kill -9 fault test failed about one run in four. The causes were Faust's, not
   the linger's (docs/reliability.md, bug 5): table recovery stopped short of the
