@@ -194,8 +194,9 @@ HOW_TO_READ = """\
   per batch and one prompt per generate call. Tokens are the completion tokens of the
   published results; time is first event in to last result out. b/a says what the
   pipeline costs the backend; b/c what micro-batching buys. (a) and (b) run `--repeats`
-  times (default 3) interleaved, a then b; b/a is the median of each pair's ratio, since
-  the host's speed drifts more between minutes than the pipeline costs.
+  times (default 3) in alternating order (a b, b a, a b); b/a is the median of the
+  pairs' ratios, since the host's speed drifts more between minutes than the pipeline
+  costs.
 - **latency**: the backend's single-request latency (handler in-process, one request) vs
   event in (producer send) to result out (the worker's CreateTime on the output record),
   closed loop: each product is sent once the previous description is out and at least
@@ -333,13 +334,14 @@ FINDINGS = """\
   (the worker could not even be stopped by SIGTERM: the regex held the GIL). That pattern
   and four more that run on model output or review text are now linear (an audit timed
   each against adversarial inputs of growing length); tests feed the inputs that hung.
-- **Latency: p50 ratio 1.32 in the table's run, not met this time** (1.12 in an earlier
-  session). A run of the same code with the worker's linger off gave 1.68, so the linger
-  (at most 0.2 s per request) is not what moved it. The "low load" is not low on this
-  CPU: one product every 10.8 s while a single request's p95 is 12.7 s, so requests queue
-  behind each other and the ratio swings with the completions' lengths. A streams-side
-  cause is not excluded (its fetch loop changed this session); telling them apart needs
-  repeated, interleaved runs that were not done.
+- **Latency: the old scenario measured a queue and two sets of products.** It sent one
+  product every 1.5 x the single-request p50 (10.8 s) while the single request's p95 was
+  12.7 s, so slow requests queued behind each other; and it timed the backend alone on
+  the first 10 products but the pipeline on all 20. Its p50 ratio was 1.12 in one session and 1.32
+  in the next (1.68 with the worker's linger off), a swing no code change explained. The scenario is now closed loop (each
+  product goes once the previous description is out, at most one per second) and times
+  each product in-process and then through the pipeline, back to back: p50 6.66 s vs
+  5.68 s, ratio 1.17; the median of the per-product ratios is 1.11.
 - **Latency**: the micro-batch wait (`batch_wait_s` 0.5 s, ~0.25 s on average at low
   load) and the worker's linger (0.2 s) are small next to a multi-second generation, so
   the pipeline's p50 stays near the backend's own. They matter on a GPU (1-3 s per
