@@ -25,8 +25,16 @@ import time
 from typing import Any
 
 from shopscribe.bench.common import (
-    TopicWatcher, bench_settings, catalog_products, description_requests, distinct_skus, load_model_backend, machine,
-    produce, ratio, running_stack,
+    TopicWatcher,
+    bench_settings,
+    catalog_products,
+    description_requests,
+    distinct_skus,
+    load_model_backend,
+    machine,
+    produce,
+    ratio,
+    running_stack,
 )
 from shopscribe.settings import Settings
 
@@ -105,6 +113,20 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _pair(i: int, settings: Settings, events: list[dict], bare: bool,
+          timeout_s: float) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Pair `i` of (a) and (b). Odd pairs run (b) first, so a host that slows down (or speeds
+    up) through the run favours neither side. Each (b) gets a fresh stack (broker port, groups)."""
+    fresh = bench_settings(settings.worker.backend)
+    if i % 2:
+        b = through_pipeline(fresh, events, f"batching-{i}", timeout_s)
+        a, raw = in_process(settings, events, bare)
+    else:
+        a, raw = in_process(settings, events, bare)
+        b = through_pipeline(fresh, events, f"batching-{i}", timeout_s)
+    return a, raw, b
+
+
 def run(size: int = 64, backend: str = "transformers", naive_size: int | None = None, bare: bool = False,
         repeats: int = 3, timeout_s: float = 1800, **_: Any) -> dict[str, Any]:
     if repeats < 1:
@@ -116,22 +138,8 @@ def run(size: int = 64, backend: str = "transformers", naive_size: int | None = 
     a_runs, b_runs, pair_ratios = [], [], []
     a_raw: dict[str, Any] = {}
     for i in range(repeats):
-        def run_a() -> dict[str, Any]:
-            a, raw = in_process(settings, events, bare and i == 0)
-            a_raw.update(raw if i == 0 else {})
-            return a
-
-        def run_b() -> dict[str, Any]:
-            # A fresh stack per repeat (fresh broker port and groups), as every scenario uses.
-            return through_pipeline(bench_settings(backend), events, f"batching-{i}", timeout_s)
-
-        # a b, b a, a b, ...: a host that slows down (or speeds up) through the run
-        # favours neither side.
-        if i % 2 == 0:
-            a, b = run_a(), run_b()
-        else:
-            b = run_b()
-            a = run_a()
+        a, raw, b = _pair(i, settings, events, bare and i == 0, timeout_s)
+        a_raw = raw if i == 0 else a_raw
         a_runs.append(a)
         b_runs.append(b)
         pair_ratios.append(ratio(b["tokens_per_s"], a["tokens_per_s"]))

@@ -23,8 +23,17 @@ import time
 from typing import Any
 
 from shopscribe.bench.common import (
-    TopicWatcher, bench_settings, catalog_products, description_requests, kafka_producer, load_model_backend, machine,
-    percentile, ratio, running_stack, send_event,
+    TopicWatcher,
+    bench_settings,
+    catalog_products,
+    description_requests,
+    kafka_producer,
+    load_model_backend,
+    machine,
+    percentile,
+    ratio,
+    running_stack,
+    send_event,
 )
 
 TARGET_P50_RATIO = 1.2
