@@ -18,6 +18,7 @@ per-product ratios.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from typing import Any
@@ -97,7 +98,7 @@ def run(size: int = 20, backend: str = "transformers", interval_s: float = 1.0, 
     paired = [pipeline[e["sku"]] / s for e, s in zip(events, single) if e["sku"] in pipeline and s > 0]
     single_q, pipeline_q = _quantiles(single), _quantiles(latencies)
     p50_ratio = ratio(pipeline_q["p50"], single_q["p50"])
-    gaps = [b - a for a, b in zip(sends, sends[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(sends)]
     return {
         "scenario": "latency", "backend": backend, "products": size, "interval_s": round(interval_s, 3),
         "mean_interval_s": round(statistics.mean(gaps), 3) if gaps else None,

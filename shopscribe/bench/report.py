@@ -308,11 +308,12 @@ FINDINGS = """\
   alternating order) 0.91 / 0.80 / 0.89; (b) took 74-87 s where (a) took 63-74 s. With
   the worker's log kept, the 64 products went out as one call, and streams and the broker
   used 0.86 CPU-s in a 68.6 s run. Checked and not the cause: a warm-up call (fresh
-  processes, no warm-up 71.5 / 73.2 s, with one 71.9 / 71.5 s). Not settled: the worker
-  generates in a thread while its main thread keeps the group membership; in alternating
-  fresh processes the handler took 69.0 / 77.8 s on the main thread and 75.1 / 81.7 s in
-  a thread (75.9 / 80.8 s with `MALLOC_ARENA_MAX=1`), within the host's drift. vLLM does
-  not show it (its engine runs in its own process), so this is where to look next.
+  processes, no warm-up 71.5 / 73.2 s, with one 71.9 / 71.5 s). Probably not the cause:
+  the worker generates in a thread while its main thread keeps the group membership; in
+  seven alternating pairs of fresh processes (32 products) the handler took a median of
+  47.5 s on the main thread and 49.6 s in a thread polling as the worker does (ranges
+  43.9-52.2 and 42.8-57.6 s). Still unexplained; vLLM, whose engine runs in its own
+  process, does not show it. Next: profile the worker process during (b).
 - **vLLM b/a: the pipeline was fine; one run per side measured the host.** In-process,
   the 64 prompts take ~31 s as one call. Through the pipeline they used to arrive as four
   micro-batches tens of milliseconds apart; the worker's first poll took the first alone,
