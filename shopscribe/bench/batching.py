@@ -12,10 +12,11 @@ Output tokens/s = completion tokens of the published results / wall time (first 
 to last result out). Targets: b/a >= 0.9, b/c >= 5.
 
 (a) and (b) run `repeats` times, interleaved in alternating order (a b, b a, a b, ...), and
-b/a is the median of the ratios of each adjacent pair. On a shared host the same in-process vLLM run of 64 products
-took 30.8 s in one bench run and 37.6 s in another, while everything the pipeline adds
-before and after the worker's generate call came to ~0.5 s: one run per side measures
-the host's drift, not the pipeline. A pair taken a minute apart sees the same host.
+b/a is the median of the ratios of each adjacent pair. On a shared host the same in-process
+vLLM run of 64 products took 30.8 s in one bench run and 37.6 s in another, while
+everything the pipeline adds before and after the worker's generate call came to ~0.5 s:
+one run per side measures the host's drift, not the pipeline. A pair taken a minute apart
+sees the same host.
 """
 
 from __future__ import annotations
@@ -135,14 +136,10 @@ def run(size: int = 64, backend: str = "transformers", naive_size: int | None = 
     events = catalog_products(size, prefix="BAT")
     naive_n = min(size, naive_size or 16)
     load_before = machine()
-    a_runs, b_runs, pair_ratios = [], [], []
-    a_raw: dict[str, Any] = {}
-    for i in range(repeats):
-        a, raw, b = _pair(i, settings, events, bare and i == 0, timeout_s)
-        a_raw = raw if i == 0 else a_raw
-        a_runs.append(a)
-        b_runs.append(b)
-        pair_ratios.append(ratio(b["tokens_per_s"], a["tokens_per_s"]))
+    pairs = [_pair(i, settings, events, bare and i == 0, timeout_s) for i in range(repeats)]
+    a_runs, b_runs = [a for a, _, _ in pairs], [b for _, _, b in pairs]
+    a_raw = pairs[0][1]  # the bare backend runs in the first pair only
+    pair_ratios = [ratio(b["tokens_per_s"], a["tokens_per_s"]) for a, b in zip(a_runs, b_runs)]
     naive = bench_settings(backend, streams={"batch_size": 1}, worker={"max_batch_prompts": 1, "max_poll_records": 1})
     c = through_pipeline(naive, events[:naive_n], "naive", timeout_s)
     a_sum, b_sum = _summary(a_runs), _summary(b_runs)

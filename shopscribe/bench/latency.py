@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 from shopscribe.bench.common import (
@@ -47,7 +48,8 @@ def _quantiles(values: list[float]) -> dict[str, float | None]:
     return {f"p{q}": (round(v, 3) if (v := percentile(values, q)) is not None else None) for q in (50, 95, 99)}
 
 
-def _result_time(watcher: TopicWatcher, sku: str, timeout_s: float, check: Any) -> float | None:
+def _result_time(watcher: TopicWatcher, sku: str, timeout_s: float,
+                 check: Callable[[], None]) -> float | None:
     """CreateTime (s) of the first result for `sku`, waiting up to `timeout_s`."""
     def found(records: list) -> bool:
         return any(r.value["sku"] == sku for r in records)
