@@ -9,7 +9,8 @@ from typing import Any
 
 import structlog
 
-_SECRET_KEYS = re.compile(r"(password|secret|token|api[_-]?key|sasl_plain|credential)", re.IGNORECASE)
+# "token" but not "tokens": prompt_tokens and completion_tokens are counts, not credentials.
+_SECRET_KEYS = re.compile(r"(password|secret|token(?!s)|api[_-]?key|sasl_plain|credential)", re.IGNORECASE)
 _SECRET_IN_TEXT = re.compile(r"(?i)(password|secret|token|api[_-]?key)(\s*[=:]\s*)([^\s,;'\"]+)")
 REDACTED = "***"
 

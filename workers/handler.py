@@ -117,7 +117,11 @@ class RequestHandler:
                     completions = self.backend.generate(prompts)
         except RetryError as exc:  # pragma: no cover - reraise=True re-raises the cause
             raise GenerationFailed(str(exc)) from exc
-        self.metrics.generation_latency.labels(backend=self.backend.name).observe(time.monotonic() - started)
+        seconds = time.monotonic() - started
+        self.metrics.generation_latency.labels(backend=self.backend.name).observe(seconds)
+        log.info("backend_call", backend=self.backend.name, prompts=len(prompts), seconds=round(seconds, 3),
+                 prompt_tokens=sum(c.prompt_tokens for c in completions),
+                 completion_tokens=sum(c.completion_tokens for c in completions))
         if len(completions) != len(prompts):
             raise GenerationFailed(f"backend returned {len(completions)} completions for {len(prompts)} prompts")
         return completions

@@ -13,3 +13,9 @@ def test_secret_keys_are_masked_at_any_depth() -> None:
 def test_secrets_inside_messages_are_masked() -> None:
     event = redact_secrets(None, "info", {"event": "failed with password=hunter2; token: abc.def"})
     assert "hunter2" not in event["event"] and "abc.def" not in event["event"]
+
+
+def test_token_counts_are_not_mistaken_for_tokens() -> None:
+    event = redact_secrets(None, "info", {"event": "backend_call", "completion_tokens": 120, "access_token": "t-1"})
+    assert event["completion_tokens"] == 120
+    assert event["access_token"] == REDACTED
