@@ -37,7 +37,24 @@ def load_average() -> list[float]:
 
 
 def machine() -> dict[str, Any]:
-    return {"cpus": len(os.sched_getaffinity(0)), "load_avg_1_5_15": load_average()}
+    """Cores, load, and the CPU's vector ISA with the dtype `auto` picks on it: the same
+    scenario runs in bfloat16 on an AVX-512-BF16 host and in float32 on an AVX2 one, so
+    results from different hosts are only comparable with these beside them."""
+    from workers.model_cache import choose_dtype, cpu_flags
+
+    flags = cpu_flags()
+    return {"cpus": len(os.sched_getaffinity(0)), "load_avg_1_5_15": load_average(), "isa": _isa(flags),
+            "auto_dtype": choose_dtype("auto", flags)}
+
+
+def _isa(flags: set[str]) -> str:
+    if "amx_bf16" in flags:
+        return "AMX"
+    if "avx512_bf16" in flags:
+        return "AVX-512-BF16"
+    if "avx512f" in flags:
+        return "AVX-512"
+    return "AVX2" if "avx2" in flags else "other"
 
 
 def percentile(values: list[float], q: float) -> float | None:

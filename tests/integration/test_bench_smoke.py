@@ -29,6 +29,8 @@ def bench(*args: str, timeout: float = 600) -> dict:
 def assert_machine(result: dict) -> None:
     assert result["machine"]["before"]["cpus"] >= 1
     assert len(result["machine"]["before"]["load_avg_1_5_15"]) == 3
+    assert result["machine"]["before"]["isa"] in ("AMX", "AVX-512-BF16", "AVX-512", "AVX2", "other")
+    assert result["machine"]["before"]["auto_dtype"] in ("float32", "bfloat16")
 
 
 def test_overhead_smoke() -> None:
