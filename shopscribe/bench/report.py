@@ -31,21 +31,25 @@ def record_and_write(result: dict[str, Any], path: Path = RESULTS) -> Path:
 
 
 # -- the table ---------------------------------------------------------------------------
+def _host(result: dict) -> dict[str, Any]:
+    """What the run recorded about its machine, before it started."""
+    return result.get("machine", {}).get("before", {})
+
+
 def _load(result: dict) -> str:
-    machine = result.get("machine", {}).get("before", {})
-    return " / ".join(f"{x:.1f}" for x in machine.get("load_avg_1_5_15", [])) or "-"
+    return " / ".join(f"{x:.1f}" for x in _host(result).get("load_avg_1_5_15", [])) or "-"
 
 
 def _cpu(result: dict) -> str:
     """The run's CPU and model dtype; runs from before they were recorded say so."""
-    machine = result.get("machine", {}).get("before", {})
-    if "isa" not in machine:
+    host = _host(result)
+    if "isa" not in host:
         return "not recorded"
-    return f"{machine['isa']}, {machine['auto_dtype']}"
+    return f"{host['isa']}, {host['auto_dtype']}"
 
 
 def _same_isa(*results: dict) -> bool:
-    isas = {r.get("machine", {}).get("before", {}).get("isa") for r in results}
+    isas = {_host(r).get("isa") for r in results}
     return None not in isas and len(isas) == 1
 
 
@@ -265,18 +269,22 @@ def write_report(results: dict[str, dict] | None = None, page: Path = PAGE) -> P
     lines.append("")
     vllm = results.get("batching/vllm")
     tf = results.get("batching/transformers")
-    if vllm and tf and not vllm.get("error") and not tf.get("error") and not _same_isa(vllm, tf):
-        lines += ["vLLM / transformers: not compared; the two batching runs come from different hosts, or "
-                  f"hosts not recorded ({_cpu(vllm)} / {_cpu(tf)}).", ""]
-    elif vllm and tf and not vllm.get("error") and not tf.get("error"):
-        lines += [f"vLLM / transformers (pipeline tokens/s, batching scenario): "
-                  f"**{vllm['pipeline']['tokens_per_s'] / tf['pipeline']['tokens_per_s']:.2f}x**; in-process "
-                  f"{vllm['in_process']['tokens_per_s'] / tf['in_process']['tokens_per_s']:.2f}x "
-                  "(separate runs: compare with care).", ""]
+    if vllm and tf and not vllm.get("error") and not tf.get("error"):
+        lines += [_vllm_over_transformers(vllm, tf), ""]
     lines += [f"![{img}](img/{img})" for img in images]
     lines += ["", FINDINGS, HOW_TO_READ, GPU]
     page.write_text("\n".join(lines))
     return page
+
+
+def _vllm_over_transformers(vllm: dict, tf: dict) -> str:
+    if not _same_isa(vllm, tf):
+        return ("vLLM / transformers: not compared; the two batching runs come from different hosts, or "
+                f"hosts not recorded ({_cpu(vllm)} / {_cpu(tf)}).")
+    return (f"vLLM / transformers (pipeline tokens/s, batching scenario): "
+            f"**{vllm['pipeline']['tokens_per_s'] / tf['pipeline']['tokens_per_s']:.2f}x**; in-process "
+            f"{vllm['in_process']['tokens_per_s'] / tf['in_process']['tokens_per_s']:.2f}x "
+            "(separate runs: compare with care).")
 
 
 FINDINGS = """\
