@@ -3,7 +3,8 @@ which one runs (transformers on CPU, vLLM on GPU, or the zero-cost echo backend)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 
@@ -27,12 +28,17 @@ class BackendDead(BackendError):
 
 @dataclass(frozen=True)
 class ChatPrompt:
-    """One generation: chat messages (the backend applies the model's chat template)."""
+    """One generation: chat messages (the backend applies the model's chat template).
+
+    `doomed`, if given, says of the text generated so far that the caller will reject it
+    however it goes on. A backend that decodes step by step may stop that completion there
+    (the transformers backend asks every few tokens); one that cannot (vLLM) ignores it."""
 
     messages: tuple[dict[str, str], ...]
     max_new_tokens: int = 120
     temperature: float = 0.0  # 0 = greedy; regeneration uses > 0 with a seed
     seed: int = 0
+    doomed: Callable[[str], bool] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Completion:
     text: str
     prompt_tokens: int
     completion_tokens: int
+    stopped_early: bool = False  # cut short because the prompt's `doomed` said so
 
 
 @runtime_checkable

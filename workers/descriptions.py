@@ -7,10 +7,11 @@ import hashlib
 import json
 import re
 import unicodedata
+from functools import partial
 
 from schemas import ProductEvent
 from workers.backend import ChatPrompt
-from workers.guardrails import find_violations
+from workers.guardrails import doomed, find_violations
 
 PROMPT_VERSION = "desc-v1"
 
@@ -32,7 +33,8 @@ AttributeValue = str | list[str]
 
 
 def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 600) -> ChatPrompt:
-    """System instructions plus the product facts as a delimited data block."""
+    """System instructions plus the product facts as a delimited data block. The backend
+    may stop a draft as soon as the guardrails are sure to reject it."""
     limit = product.max_chars or max_chars
     user = (
         "<product_facts>\n" + _facts_block(product) + "\n</product_facts>\n"
@@ -44,6 +46,7 @@ def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 60
             {"role": "user", "content": user},
         ),
         max_new_tokens=max_new_tokens,
+        doomed=partial(doomed, source_text=source_text(product), max_chars=limit),
     )
 
 

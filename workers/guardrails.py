@@ -45,6 +45,7 @@ _MARKUP = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?](?=[\"')\]]*(?:\s|$))")
+_ENDED_SENTENCE = re.compile(r"[.!?][\"')\]]*(?=\s)")  # ...and text already follows it
 
 SPELLED_NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -90,6 +91,22 @@ def find_violations(text: str, *, source_text: str, max_chars: int) -> list[str]
     if echoed:
         reasons.append(f"instructions: echoes {echoed[0]!r}")
     return reasons
+
+
+def doomed(partial: str, *, source_text: str, max_chars: int) -> bool:
+    """Whether every text that starts with `partial` must fail `find_violations`: a
+    generation that has come this far can be stopped, as its draft will be rejected anyway.
+
+    Only the sentences that have ended (an end mark followed by a space) are judged.
+    `clean_output` keeps at least those of any continuation (it cuts at the last sentence
+    end within `max_chars`), and every check but `empty` and `too_long` fires on something
+    the kept text contains, so what fires on them fires on the finished text too."""
+    ends = [m.end() for m in _ENDED_SENTENCE.finditer(partial)]
+    if not ends:
+        return False
+    settled = clean_output(partial[:ends[-1]], max_chars)
+    reasons = find_violations(settled, source_text=source_text, max_chars=max_chars)
+    return any(not r.startswith(("empty", "too_long")) for r in reasons)
 
 
 def clean_output(text: str, max_chars: int) -> str:

@@ -4,7 +4,7 @@ fall back. Knows nothing about Kafka; knows the backend only through its protoco
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -121,7 +121,8 @@ class RequestHandler:
         self.metrics.generation_latency.labels(backend=self.backend.name).observe(seconds)
         log.info("backend_call", backend=self.backend.name, prompts=len(prompts), seconds=round(seconds, 3),
                  prompt_tokens=sum(c.prompt_tokens for c in completions),
-                 completion_tokens=sum(c.completion_tokens for c in completions))
+                 completion_tokens=sum(c.completion_tokens for c in completions),
+                 stopped_early=sum(c.stopped_early for c in completions))
         if len(completions) != len(prompts):
             raise GenerationFailed(f"backend returned {len(completions)} completions for {len(prompts)} prompts")
         return completions
@@ -163,7 +164,7 @@ class RequestHandler:
 
 
 def _resampled(prompt: ChatPrompt, seed: int) -> ChatPrompt:
-    return ChatPrompt(prompt.messages, prompt.max_new_tokens, temperature=REGENERATE_TEMPERATURE, seed=seed)
+    return replace(prompt, temperature=REGENERATE_TEMPERATURE, seed=seed)
 
 
 def _reason_label(reason: str | None) -> str:

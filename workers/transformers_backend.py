@@ -2,8 +2,9 @@
 
 Prompts are rendered with the model's chat template, sorted by length into sub-batches
 (less padding), left-padded and decoded together by a small decode loop with a KV cache.
-A row leaves the batch (and the cache) as soon as it finishes, so a batch costs what its
-unfinished rows cost, not rows x the longest completion.
+A row leaves the batch (and the cache) as soon as it finishes, or as soon as its prompt's
+`doomed` rejects what it has written, so a batch costs what its unfinished rows cost, not
+rows x the longest completion.
 The loop (rather than `model.generate`) lets every row keep its own settings inside one
 batch: greedy or sampled, its own temperature, its own seeded `torch.Generator` (so a
 regeneration is reproducible whatever else shares its batch), its own token limit.
@@ -32,6 +33,7 @@ log = get_logger(__name__)
 MIN_SHARED_HEAD = 32  # tokens: a shorter common prompt head is run with each row
 TOP_P = 0.95  # nucleus sampling when temperature > 0: never picks the long tail of junk tokens
 NUCLEUS_CANDIDATES = 256  # tokens ranked per sampled row; the nucleus almost always lies within
+DOOMED_CHECK_EVERY = 4  # tokens between asks of a prompt's `doomed` (decode + guardrails, ~ms a row)
 
 
 def default_threads() -> int:
@@ -199,6 +201,7 @@ class TransformersBackend:
         stop = torch.tensor(sorted(self.stop_ids))
 
         produced: list[list[int]] = [[] for _ in batch]
+        abandoned: set[int] = set()  # rows stopped because their prompt's `doomed` said so
         alive = torch.arange(rows)  # original row of each row still decoding
         self._attention_for(rows, prefill=False)
         for step in range(int(limits.max())):
@@ -207,6 +210,10 @@ class TransformersBackend:
             for r, token in zip(alive.tolist(), next_ids.tolist(), strict=True):
                 produced[r].append(token)
             done = torch.isin(next_ids, stop) | (limits[alive] <= step + 1)
+            if (step + 1) % DOOMED_CHECK_EVERY == 0:
+                given_up = ~done & self._doomed(batch, produced, alive)
+                abandoned.update(alive[given_up].tolist())
+                done |= given_up
             if bool(done.all()):
                 break
             if bool(done.any()):
@@ -222,14 +229,24 @@ class TransformersBackend:
             out = self._model(input_ids=next_ids[:, None], attention_mask=attention, position_ids=positions,
                               past_key_values=cache, use_cache=True)
 
-        completions = []
-        for e, tokens in zip(batch, produced, strict=True):
-            text_tokens = [t for t in tokens if t not in self.stop_ids]
-            text = self.tokenizer.decode(text_tokens, skip_special_tokens=True).strip()
-            # Counts are real tokens: the prompt without padding, the completion up to and
-            # including its stop token (which the model did compute).
-            completions.append(Completion(text=text, prompt_tokens=len(e.ids), completion_tokens=len(tokens)))
-        return completions
+        # Counts are real tokens: the prompt without padding, the completion up to and
+        # including its stop token (which the model did compute).
+        return [Completion(text=self._text(tokens), prompt_tokens=len(e.ids), completion_tokens=len(tokens),
+                           stopped_early=r in abandoned)
+                for r, (e, tokens) in enumerate(zip(batch, produced, strict=True))]
+
+    def _text(self, tokens: list[int]) -> str:
+        return self.tokenizer.decode([t for t in tokens if t not in self.stop_ids], skip_special_tokens=True).strip()
+
+    def _doomed(self, batch: Sequence[_Encoded], produced: list[list[int]], alive: torch.Tensor) -> torch.Tensor:
+        """Which rows still decoding have written what their prompt's `doomed` rejects.
+        A greedy small model often loops; a looping row would otherwise decode to its token
+        limit, most of it in the batch's last steps, where few rows share each step."""
+        flags = []
+        for r in alive.tolist():
+            check = batch[r].prompt.doomed
+            flags.append(check is not None and check(self._text(produced[r])))
+        return torch.tensor(flags, dtype=torch.bool)
 
 
 GROUPED = "shopscribe_grouped"

@@ -15,7 +15,7 @@ from schemas import ProductEvent
 from workers import descriptions
 from workers.backend import ChatPrompt, GenerationBackend
 from workers.model_cache import resolve_model_dir
-from workers.transformers_backend import TransformersBackend
+from workers.transformers_backend import DOOMED_CHECK_EVERY, TransformersBackend
 
 pytestmark = pytest.mark.integration
 
@@ -108,6 +108,24 @@ def test_rows_that_finish_early_leave_the_batch_without_disturbing_the_others(ba
     # The board row leaves the batch after 3 tokens, the shorter mug row after 8: the
     # long mug row, decoded from the same prompt, keeps the same tokens all the way.
     assert mid_mug.text and long_mug.text.startswith(mid_mug.text)
+
+
+def test_a_row_its_prompt_calls_doomed_stops_there_and_the_others_run_on(backend: TransformersBackend) -> None:
+    mug = descriptions.build_prompt(PRODUCTS[0], max_new_tokens=24)
+    asked: list[str] = []
+
+    def three_words_are_too_many(text: str) -> bool:
+        asked.append(text)
+        return len(text.split()) >= 3
+
+    given_up, kept = backend.generate([
+        replace(mug, doomed=three_words_are_too_many), replace(mug, doomed=None),
+    ])
+    assert given_up.stopped_early and not kept.stopped_early
+    # It is asked every few tokens, and stops at the first ask that says yes.
+    assert given_up.completion_tokens == DOOMED_CHECK_EVERY * len(asked) < kept.completion_tokens
+    assert asked[-1] == given_up.text and all(len(text.split()) < 3 for text in asked[:-1])
+    assert kept.text.startswith(given_up.text)
 
 
 def test_a_batch_computes_what_each_prompt_would_alone(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.guardrails import clean_output, find_violations, number_set, split_sentences
+from workers.guardrails import clean_output, doomed, find_violations, number_set, split_sentences
 
 FACTS = """Stride Lite 3 Men's Road Running Shoe
 Northpace
@@ -172,3 +172,53 @@ def test_clean_output_without_any_full_sentence_cuts_at_a_word_boundary() -> Non
 
 def test_split_sentences() -> None:
     assert split_sentences("One 4.5 star. Two! Three? four") == ["One 4.5 star.", "Two!", "Three?", "four"]
+
+
+# --- doomed: stopping a generation whose draft is already lost ---------------------------
+
+
+def is_doomed(partial: str, max_chars: int = 600) -> bool:
+    return doomed(partial, source_text=FACTS, max_chars=max_chars)
+
+
+@pytest.mark.parametrize("partial", [
+    "A great shoe for runners. It is light. A great shoe for runners. It",
+    "It weighs 999 g. It",
+    "Visit www.northpace.example today. The",
+    "It is very very very very light. And",
+])
+def test_a_draft_whose_ended_sentences_break_a_rule_is_doomed(partial: str) -> None:
+    assert is_doomed(partial)
+
+
+@pytest.mark.parametrize("partial", [
+    GOOD + " It",
+    "It is light. It is very very very very",  # the loop's sentence may never end: cut off, it passes
+    "It weighs 999 g.",  # nothing follows the end mark yet: the sentence may still be "999 g.5"
+    "The Stride Lite 3 weighs 999",  # no sentence has ended
+    "",
+])
+def test_a_draft_is_not_doomed_while_its_problem_could_still_be_cut(partial: str) -> None:
+    assert not is_doomed(partial)
+
+
+def test_a_sentence_beyond_max_chars_does_not_doom_the_draft() -> None:
+    # clean_output cuts at the last sentence end within max_chars: the looped sentence goes.
+    assert not is_doomed("It is light. It is very very very very light. Buy", max_chars=15)
+
+
+@pytest.mark.parametrize(("text", "rejected"), [
+    (GOOD + " A great shoe for runners. It is light. A great shoe for runners. Buy it.", True),
+    ("Sure! Here is the description: It weighs 280 g. It weighs 280 g. It is light.", True),
+    ("It weighs 280 g. It costs 4.50 points. It is very very very very light and fast", False),
+    ("\"The Stride Lite 3 is light.\" It comes in 1,200 colors. Buy now.", False),
+])
+def test_a_draft_is_doomed_part_way_only_if_it_is_rejected_when_finished(text: str, rejected: bool) -> None:
+    # The promise a backend relies on when it stops a doomed row: whatever the rest of
+    # the text would have been, the finished draft would not have been published.
+    finished = find_violations(clean_output(text, 600), source_text=FACTS, max_chars=600)
+    doomed_at = [end for end in range(len(text) + 1) if is_doomed(text[:end])]
+    assert bool(finished) == rejected
+    assert bool(doomed_at) == rejected
+    if rejected:  # and it is caught before the end, which is what saves the tokens
+        assert doomed_at[0] < len(text) - 5

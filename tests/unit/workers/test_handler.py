@@ -1,0 +1,45 @@
+"""The request handler: generate, judge with the guardrails, regenerate once, fall back."""
+
+from __future__ import annotations
+
+from schemas import DescriptionRequest, ProductEvent
+from shopscribe.metrics import Metrics
+from workers.backend import ChatPrompt, Completion
+from workers.handler import REGENERATE_TEMPERATURE, RequestHandler
+
+LOOP = "A sage mug. A sage mug. A sage mug."
+GOOD = "A stoneware mug in sage."
+
+
+class Scripted:
+    """Loops when greedy, writes a good text when sampled; keeps every prompt it got."""
+
+    name, model = "scripted", "scripted"
+
+    def __init__(self) -> None:
+        self.calls: list[list[ChatPrompt]] = []
+
+    def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:
+        self.calls.append(prompts)
+        return [Completion(LOOP if p.temperature == 0 else GOOD, 100, 12) for p in prompts]
+
+    def close(self) -> None: ...
+
+
+def request() -> DescriptionRequest:
+    product = ProductEvent.model_validate({"event_id": "e1", "type": "product.created", "sku": "MUG-1",
+                                           "title": "Stoneware Mug", "attributes": {"color": "sage"},
+                                           "occurred_at": "2026-11-01T00:00:00Z"})
+    return DescriptionRequest(request_id="r1", sku="MUG-1", input_hash="h", prompt_version="desc-v1",
+                              source_event_id="e1", source_version=product.source_version, product=product)
+
+
+def test_a_rejected_draft_is_regenerated_by_sampling_with_the_same_early_stop() -> None:
+    backend = Scripted()
+    [result] = RequestHandler(backend, Metrics()).handle([request()])
+    assert result.method == "generated" and result.description == GOOD
+    first, second = backend.calls
+    assert first[0].temperature == 0 and second[0].temperature == REGENERATE_TEMPERATURE
+    # The regeneration may be stopped early on the same terms as the first draft.
+    assert second[0].doomed is not None and second[0].doomed(LOOP + " It")
+    assert second[0].messages == first[0].messages
