@@ -18,10 +18,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from functools import partial
 from typing import Any
 
 import torch
 from transformers import AttentionInterface, DynamicCache
+from transformers.cache_utils import DynamicLayer
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
 
 from shopscribe.logging import get_logger
@@ -170,7 +172,7 @@ class TransformersBackend:
         head = min(head, min(len(e.ids) for e in batch) - 1)  # every row keeps a tail to run
         if head < MIN_SHARED_HEAD:  # not worth a forward pass of its own
             head = 0
-        cache = DynamicCache()
+        cache = ReservedCache(max(len(e.ids) for e in batch) + max(e.prompt.max_new_tokens for e in batch))
         self._attention_for(rows, prefill=True)
         if head:
             self._model(input_ids=torch.tensor([batch[0].ids[:head]]), past_key_values=cache, use_cache=True,
@@ -247,6 +249,64 @@ class TransformersBackend:
             check = batch[r].prompt.doomed
             flags.append(check is not None and check(self._text(produced[r])))
         return torch.tensor(flags, dtype=torch.bool)
+
+
+class ReservedCache(DynamicCache):
+    """A DynamicCache that writes each step's keys and values into room reserved up front.
+
+    DynamicCache appends with `torch.cat`: every layer's whole cache is copied at every
+    decode step (32 rows, float32, 2 cores: a fifth of a step). Here each layer holds one
+    buffer of `room` positions per row, and what the model reads is a view of its filled
+    part. A batch longer than `room` still works: the buffer grows (one copy)."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.layer_class_to_replicate = partial(_ReservedLayer, room)
+
+
+class _ReservedLayer(DynamicLayer):
+    """One layer of a ReservedCache. It supports what the decode loop does (append, repeat
+    the rows, keep some rows); not cropping or beam reordering."""
+
+    is_croppable = False
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+        self.length = 0
+        self._keys = self._values = torch.empty(0)  # (rows, kv heads, room, head dim) once allocated
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any,
+               **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        end = self.length + key_states.shape[-2]
+        if self._keys.dim() != 4 or end > self._keys.shape[-2]:
+            self._reserve(torch.arange(key_states.shape[0]), max(end, self.room), key_states, value_states)
+        self._keys[:, :, self.length:end] = key_states
+        self._values[:, :, self.length:end] = value_states
+        self.length = end
+        self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
+        return self.keys, self.values
+
+    def batch_repeat_interleave(self, repeats: int) -> None:
+        if self.length:
+            rows = torch.arange(self.keys.shape[0]).repeat_interleave(repeats)
+            self._reserve(rows, self._keys.shape[-2], self.keys, self.values)
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        if self.length:
+            self._reserve(indices, self._keys.shape[-2], self.keys, self.values)
+
+    def _reserve(self, rows: torch.Tensor, room: int, key_like: torch.Tensor, value_like: torch.Tensor) -> None:
+        """New buffers of `room` positions for `rows`, holding what those rows hold so far."""
+        keys = key_like.new_empty((len(rows), key_like.shape[1], room, key_like.shape[3]))
+        values = value_like.new_empty((len(rows), value_like.shape[1], room, value_like.shape[3]))
+        if self.length:
+            keys[:, :, :self.length] = self.keys[rows]
+            values[:, :, :self.length] = self.values[rows]
+        self._keys, self._values = keys, values
+        self.keys, self.values = keys[:, :, :self.length], values[:, :, :self.length]
 
 
 GROUPED = "shopscribe_grouped"
