@@ -128,17 +128,40 @@ def test_a_row_its_prompt_calls_doomed_stops_there_and_the_others_run_on(backend
     assert kept.text.startswith(given_up.text)
 
 
-def test_a_batch_computes_what_each_prompt_would_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.fixture(scope="module")
+def float32_backend(tmp_path_factory: pytest.TempPathFactory) -> TransformersBackend:
     # float32: bfloat16 rounds differently at every batch shape, so only float32 can be
-    # compared token for token. The batch shares its prompts' common head (the system
-    # prompt: run once, its cache copied to each row) and pads each row's own tail.
-    model_dir = resolve_model_dir(None, tmp_path_factory.mktemp("fp32"), "float32")
-    backend = TransformersBackend(model_dir, dtype="float32")
-    try:
-        prompts = [descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS]
-        batched = backend.generate(prompts)
-        alone = [backend.generate([p])[0] for p in prompts]
-    finally:
-        backend.close()
+    # compared token for token.
+    loaded = TransformersBackend(resolve_model_dir(None, tmp_path_factory.mktemp("fp32"), "float32"), dtype="float32")
+    yield loaded
+    loaded.close()
+
+
+def test_a_batch_computes_what_each_prompt_would_alone(float32_backend: TransformersBackend,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The batch shares its prompts' common head (the system prompt: run once, its cache
+    # copied to each row) and pads each row's own tail. Nothing is kept between calls
+    # here, so each prompt alone is prefilled alone.
+    monkeypatch.setattr(float32_backend, "keep_prefill_tokens", 0)
+    prompts = [descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS]
+    batched = float32_backend.generate(prompts)
+    alone = [float32_backend.generate([p])[0] for p in prompts]
     assert [c.text for c in batched] == [c.text for c in alone]
     assert len({c.text for c in batched}) == 3
+
+
+def test_a_call_that_repeats_the_last_calls_prompts_reuses_their_prefill(
+        float32_backend: TransformersBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts = [descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS]
+    first = float32_backend.generate(prompts)
+    prefills: list[int] = []
+    real_prefill = float32_backend._prefill
+    monkeypatch.setattr(float32_backend, "_prefill", lambda batch: prefills.append(len(batch)) or real_prefill(batch))
+    # The regeneration pattern: a subset of the same prompts, in another order.
+    again = float32_backend.generate([prompts[2], prompts[0]])
+    assert prefills == []
+    assert [c.text for c in again] == [first[2].text, first[0].text]
+    assert [c.prompt_tokens for c in again] == [first[2].prompt_tokens, first[0].prompt_tokens]
+    # Only the last call's prompts are kept: prompts[1] was not in it.
+    float32_backend.generate([prompts[1]])
+    assert prefills == [1]
