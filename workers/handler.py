@@ -72,7 +72,7 @@ class RequestHandler:
 
     def _prompt(self, request: GenerationRequest) -> ChatPrompt:
         if isinstance(request, DescriptionRequest):
-            return descriptions.build_prompt(request.product, self.config.max_new_tokens)
+            return descriptions.build_prompt(request.product, self.config.max_new_tokens, self.config.default_max_chars)
         return summaries.build_prompt(request)
 
     def _generate_and_check(self, drafts: list[_Draft], first: bool) -> str | None:

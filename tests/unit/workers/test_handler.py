@@ -5,7 +5,7 @@ from __future__ import annotations
 from schemas import DescriptionRequest, ProductEvent
 from shopscribe.metrics import Metrics
 from workers.backend import ChatPrompt, Completion
-from workers.handler import REGENERATE_TEMPERATURE, RequestHandler
+from workers.handler import REGENERATE_TEMPERATURE, HandlerConfig, RequestHandler
 
 LOOP = "A sage mug. A sage mug. A sage mug."
 GOOD = "A stoneware mug in sage."
@@ -43,3 +43,9 @@ def test_a_rejected_draft_is_regenerated_by_sampling_with_the_same_early_stop() 
     # The regeneration may be stopped early on the same terms as the first draft.
     assert second[0].doomed is not None and second[0].doomed(LOOP + " It")
     assert second[0].messages == first[0].messages
+
+
+def test_the_prompt_states_the_limit_the_draft_is_judged_by() -> None:
+    backend = Scripted()
+    RequestHandler(backend, Metrics(), HandlerConfig(default_max_chars=300)).handle([request()])
+    assert "at most 300 characters" in backend.calls[0][0].messages[0]["content"]
