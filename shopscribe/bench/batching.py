@@ -21,8 +21,10 @@ sees the same host.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from shopscribe.bench.common import (
@@ -86,6 +88,7 @@ def through_pipeline(settings: Settings, events: list[dict], name: str, timeout_
             records = list(watcher.records)
         finally:
             watcher.stop()
+        calls = backend_calls(stack.work_dir / "worker.log")
     first: dict[str, Any] = {}
     for record in records:  # one result per SKU (a redelivered duplicate is not new work)
         first.setdefault(record.value["sku"], record)
@@ -94,10 +97,28 @@ def through_pipeline(settings: Settings, events: list[dict], name: str, timeout_
     return {"requests": len(first), "complete": complete, "seconds": round(elapsed, 3), "completion_tokens": tokens,
             "tokens_per_s": round(tokens / elapsed, 2) if elapsed > 0 else None,
             "generated": sum(r.value["method"] == "generated" for r in first.values()),
+            "backend_calls": calls,
             "settings": {"streams.batch_size": settings.streams.batch_size,
                          "streams.batch_wait_s": settings.streams.batch_wait_s,
                          "worker.max_batch_prompts": settings.worker.max_batch_prompts,
                          "worker.max_poll_records": settings.worker.max_poll_records}}
+
+
+def backend_calls(worker_log: Path) -> list[dict[str, Any]]:
+    """The worker's generate calls, in order: how the pipeline split the products into
+    calls is what decides (b) (a split leaves a small call and a small regeneration)."""
+    calls = []
+    for line in worker_log.read_text(errors="replace").splitlines():
+        start = line.find("{")
+        if start < 0 or '"backend_call"' not in line:
+            continue
+        try:
+            event = json.loads(line[start:])
+        except json.JSONDecodeError:
+            continue
+        if event.get("event") == "backend_call":
+            calls.append({"prompts": event.get("prompts"), "seconds": event.get("seconds")})
+    return calls
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

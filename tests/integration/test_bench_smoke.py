@@ -55,6 +55,12 @@ def test_batching_smoke_with_the_real_model() -> None:
         assert r[part]["completion_tokens"] > 0 and r[part]["tokens_per_s"] > 0, part
     assert r["pipeline"]["complete"] and r["naive"]["complete"]
     assert r["naive"]["settings"]["worker.max_batch_prompts"] == 1
+    # The worker's generate calls, from its log: one product per call in (c); every
+    # product in some call in (b).
+    assert r["naive"]["backend_calls"] and all(call["prompts"] == 1 for call in r["naive"]["backend_calls"])
+    for run in r["pipeline"]["runs"]:
+        assert sum(call["prompts"] for call in run["backend_calls"]) >= 2
+        assert all(call["seconds"] > 0 for call in run["backend_calls"])
     assert r["b_over_c"] > 0
     # (a) and (b) ran twice each; b/a is the median of the two pairs' ratios
     for part in ("in_process", "pipeline"):
