@@ -115,6 +115,8 @@ class WorkerSettings(_Group):
     # poll takes the first one alone and it is generated as a call of its own.
     poll_linger_s: float = Field(0.2, ge=0, le=5, description="SHOPSCRIBE_WORKER__POLL_LINGER_S: after a poll's first "
                                  "micro-batch, wait this long for more, up to MAX_POLL_RECORDS (0 = off)")
+    poll_burst_linger_s: float = Field(1.0, ge=0, le=10, description="SHOPSCRIBE_WORKER__POLL_BURST_LINGER_S: once a "
+                                       "poll holds two micro-batches (a burst), wait up to this long from its first")
     ready_file: Path | None = Field(None, description="SHOPSCRIBE_WORKER__READY_FILE: written once the model is loaded")
     max_poll_interval_s: float = Field(300.0, description="SHOPSCRIBE_WORKER__MAX_POLL_INTERVAL_S")
     metrics_port: int = Field(9108, description="SHOPSCRIBE_WORKER__METRICS_PORT (0 = off)")

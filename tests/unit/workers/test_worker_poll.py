@@ -54,3 +54,46 @@ def test_linger_zero_is_a_plain_poll() -> None:
     consumer = ScriptedConsumer({TP0: ["b1"]}, {TP0: ["b2"]})
     assert poll_with_linger(consumer, limit=4, linger_s=0) == {TP0: ["b1"]}
     assert len(consumer.calls) == 1
+
+
+class TimedConsumer:
+    """Micro-batches that reach the topic at given offsets (seconds) from the first poll."""
+
+    def __init__(self, *arrivals: tuple[float, TopicPartition, str]) -> None:
+        self.arrivals = sorted(arrivals, key=lambda a: a[0])
+        self.started: float | None = None
+
+    def poll(self, timeout_ms: int, max_records: int | None = None) -> dict[TopicPartition, list[Any]]:
+        self.started = self.started or time.monotonic()
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            now = time.monotonic() - self.started
+            ready = [a for a in self.arrivals if a[0] <= now][:max_records]
+            if ready or time.monotonic() >= deadline:
+                break
+            time.sleep(0.005)
+        out: dict[TopicPartition, list[Any]] = {}
+        for arrival in ready:
+            self.arrivals.remove(arrival)
+            out.setdefault(arrival[1], []).append(arrival[2])
+        return out
+
+
+def test_a_burst_waits_longer_for_its_late_micro_batches() -> None:
+    consumer = TimedConsumer((0.0, TP0, "b1"), (0.0, TP1, "b2"), (0.0, TP0, "b3"), (0.5, TP1, "b4"))
+    polled = poll_with_linger(consumer, limit=4, linger_s=0.2, burst_linger_s=1.0)
+    assert polled == {TP0: ["b1", "b3"], TP1: ["b2", "b4"]}  # b4 came after the plain linger
+
+
+def test_a_lone_micro_batch_waits_only_the_plain_linger() -> None:
+    consumer = TimedConsumer((0.0, TP0, "b1"), (0.5, TP1, "b2"))
+    started = time.monotonic()
+    assert poll_with_linger(consumer, limit=4, linger_s=0.2, burst_linger_s=1.0) == {TP0: ["b1"]}
+    assert time.monotonic() - started < 0.45  # low load keeps its latency
+
+
+def test_a_burst_stops_waiting_at_the_end_of_its_window() -> None:
+    consumer = TimedConsumer((0.0, TP0, "b1"), (0.0, TP1, "b2"), (2.0, TP0, "b3"))
+    started = time.monotonic()
+    assert poll_with_linger(consumer, limit=4, linger_s=0.2, burst_linger_s=0.6) == {TP0: ["b1"], TP1: ["b2"]}
+    assert 0.5 <= time.monotonic() - started < 1.5
