@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import DescriptionRequest, ProductEvent
+from schemas import DescriptionRequest
+from shopscribe.bench.common import description_requests
 from shopscribe.metrics import Metrics
 from workers.backend import ChatPrompt, Completion
 from workers.handler import REGENERATE_TEMPERATURE, HandlerConfig, RequestHandler
@@ -27,11 +28,11 @@ class Scripted:
 
 
 def request() -> DescriptionRequest:
-    product = ProductEvent.model_validate({"event_id": "e1", "type": "product.created", "sku": "MUG-1",
-                                           "title": "Stoneware Mug", "attributes": {"color": "sage"},
-                                           "occurred_at": "2026-11-01T00:00:00Z"})
-    return DescriptionRequest(request_id="r1", sku="MUG-1", input_hash="h", prompt_version="desc-v1",
-                              source_event_id="e1", source_version=product.source_version, product=product)
+    """A description request as streams emits it."""
+    [made] = description_requests([{"event_id": "e1", "type": "product.created", "sku": "MUG-1",
+                                    "title": "Stoneware Mug", "attributes": {"color": "sage"},
+                                    "occurred_at": "2026-11-01T00:00:00Z"}], "desc-v1")
+    return made
 
 
 def test_a_rejected_draft_is_regenerated_by_sampling_with_the_same_early_stop() -> None:
