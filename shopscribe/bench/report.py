@@ -212,8 +212,10 @@ HOW_TO_READ = """\
 - **batching**: (a) is the request handler (prompt, generate, guardrails, one regeneration)
   on the backend in-process, chunked exactly as the worker chunks (`max_batch_prompts`); (b)
   the same products through broker, streams and worker; (c) the naive design, one event
-  per batch and one prompt per generate call. Tokens are the completion tokens of the
-  published results; time is first event in to last result out. b/a says what the
+  per batch and one prompt per generate call. Tokens are every completion token generated
+  for the published results (a rejected draft's too); time is first event in to last
+  result out. Each pipeline run also records the worker's generate calls
+  (`backend_calls`: prompts and seconds of each), i.e. how it split the products. b/a says what the
   pipeline costs the backend; b/c what micro-batching buys. (a) and (b) run `--repeats`
   times (default 3) in alternating order (a b, b a, a b); b/a is the median of the
   pairs' ratios, since the host's speed drifts more between minutes than the pipeline
@@ -348,16 +350,56 @@ FINDINGS = """\
   Probably not the cause: generating in a thread (seven alternating pairs of fresh
   processes: 47.5 s median on the main thread, 49.6 s in a thread). Not found: why the
   AVX-512 host slows the worker's calls more.
-- **b/c on an AVX2 host: 4.9, under the target, and bounded by the CPU.** One product at a
-  time gave 10.0 tokens/s, batched 48.9 (before the grouped attention: 10.2 and 42, b/c
-  4.1). The model's matmuls gain little from batching in
-  float32 on AVX2: a 576 x 1536 linear (the MLP's shape) ran at 14.8 GFLOPS for one row,
-  41.5 for 32 and 55.8 for 256 (two threads): per row, 32 rows are only 2.8x cheaper than
-  one, 256 rows 3.7x. The matmuls are most of a decode step, so batching buys that much
-  plus the per-step Python overhead and cache copies it spreads over the rows, whatever
-  the pipeline does. Decoding 64 rows at a time
-  instead of 32 did not help (37.5 vs 36.0 and 29.9 vs 34.8 tokens/s, alternating). On
-  the AVX-512-BF16 host b/c was 5.7.
+- **b/c on an AVX2 host: near the target, bounded by the CPU.** One product at a time gave
+  10.0 tokens/s, batched 48.9 (b/c 4.9; before the grouped attention: 10.2 and 42, b/c
+  4.1). The model's matmuls gain little from batching in float32 on AVX2: a 576 x 1536
+  linear (the MLP's shape) ran at 14.8 GFLOPS for one row, 41.5 for 32 and 55.8 for 256
+  (two threads): per row, 32 rows are only 2.8x cheaper than one, 256 rows 3.7x. Decoding
+  64 rows at a time instead of 32 did not help (37.5 vs 36.0 and 29.9 vs 34.8 tokens/s,
+  alternating). On the AVX-512-BF16 host b/c was 5.7. What batching could still win was
+  outside the matmuls of a decode step: the next four findings.
+- **A batched call spent a quarter of its time on prefill, and a regeneration paid it
+  twice.** Timing the parts of one in-process run (64 products, float32, AVX2): each
+  32-row sub-batch's prefill took 12-16 s of its 50-57 s (the shared system-prompt head is
+  only 107 tokens; each row's facts and padding add 80-115), against ~1 s of ~10 s for one
+  product alone. Prefill is one large matmul either way (~230 prompt tokens/s batched or
+  not), so batching cannot speed it up, and the regeneration call ran the same prompts
+  again. The backend now keeps the last call's prefills (up to 16,384 tokens, ~46 KB a
+  token in float32) and starts a call that repeats them from there. Alternating in one
+  process: the 31-prompt regeneration call took 37.7 / 39.9 s against 49.2 / 49.2 s, the
+  whole handler run 138.3 / 150.6 s against 165.1 / 154.4 s, with the same 64 published
+  results; a float32 test holds the reused path to the texts of a fresh prefill.
+- **Every decode step still copied the cache once.** transformers' `DynamicCache` appends
+  with `torch.cat`, so each layer's whole cache was copied at every step. `ReservedCache`
+  writes each step into room reserved for the batch's longest completion. 32 prompts x 48
+  tokens, alternating: 48.0 / 48.6 against 45.5 / 45.8 tokens/s, the same texts. (A
+  profile had put `aten::cat` at 23% of a step, but another process ran during it; the
+  side-by-side run is the number.)
+- **Drafts the guardrails would reject ran to the token limit.** A prompt may now carry
+  `doomed(text so far)`, which the transformers backend asks every 4 tokens; descriptions
+  answer from the guardrails, judging only the sentences that have ended. `clean_output`
+  keeps those whatever follows, and every check but empty/too_long fires on something the
+  kept text contains, so a draft stopped as doomed would have been rejected finished.
+  64 products: 14 of 64 first drafts and 9 of 31 regenerations stopped early, 882 of
+  10,022 tokens were not generated, and the published results were identical with and
+  without it. Tokens/s counts generated tokens, so this shows as time saved (169.7 vs
+  173.6 s in the one clean pair), not as tokens/s.
+- **A burst split into two calls cost a quarter more.** With the generate calls recorded,
+  a run after the changes above (b/a 0.772, pairs 0.772 / 1.065 / 0.636; b/c 4.74) showed
+  why (b) varied so: in two of three pipeline runs the worker's first poll held 48 of the
+  64 products (three micro-batches; the fourth came after the 0.2 s linger), so it
+  generated calls of 48 and 16, each with its own regeneration (24 and 7 prompts): 206 and
+  216 s, against 163 s for the run that made one call of 64. (The run before it, the same
+  code without the call record, had b/a 0.887 and b/c 5.06.) A poll that already holds
+  two micro-batches now waits up to `SHOPSCRIBE_WORKER__POLL_BURST_LINGER_S` (1.0 s) from
+  its first for the rest; a lone micro-batch still waits only the 0.2 s linger, so low-load
+  latency is unchanged. The table's run, after it: b/a 1.038 (pairs 1.062 / 1.038 / 0.852), b/c 5.90, both
+  targets met. Two pipeline runs made one call of 64 (171 and 177 s); the third still
+  split, 16 then 48 (222 s): its first poll held a single micro-batch, which waits only the
+  plain linger. In that run the host was slower than in the earlier ones ((a) 49-51
+  tokens/s against 54-66, (c) 8.8 against 9.7-10.5), and a short job of ours (one test
+  file and a duplicate scan, ~1.5 min at nice 19) overlapped its first in-process run,
+  which favours the first pair's ratio; the median is the second pair's.
 - **Every batched decode step copied the whole KV cache.** SmolLM2 has 9 query heads over
   3 KV heads. With a padding mask, transformers' SDPA and eager attention both expand the
   cache to 9 heads first: a copy of every layer's keys and values at every step. A profile
