@@ -462,7 +462,8 @@ FINDINGS = """\
   load) and the worker's linger (0.2 s) are small next to a multi-second generation, so
   the pipeline's p50 stays near the backend's own. They matter on a GPU (1-3 s per
   request): there, lower `SHOPSCRIBE_STREAMS__BATCH_WAIT_S` (e.g. 0.05) and
-  `SHOPSCRIBE_WORKER__POLL_LINGER_S` (e.g. 0.05), and raise
+  `SHOPSCRIBE_WORKER__POLL_LINGER_S` (e.g. 0.05) and `SHOPSCRIBE_WORKER__POLL_BURST_LINGER_S`
+  (e.g. 0.3: a burst's call takes seconds there, not minutes), and raise
   `SHOPSCRIBE_WORKER__MAX_POLL_RECORDS` (e.g. 16) so the worker, not streams, does the
   batching: it takes whatever queued while it was busy, which is the adaptive flush.
 - **Burst**: summaries are debounced per SKU (N pending reviews or the oldest T seconds
