@@ -17,8 +17,8 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -219,13 +219,8 @@ class TransformersBackend:
         attention = torch.zeros((rows, width), dtype=torch.long)
         cache = ReservedCache(self._room(batch, width))
         for layer in range(len(prefilled[0].keys)):
-            first_keys, first_values = prefilled[0].keys[layer], prefilled[0].values[layer]
-            keys = first_keys.new_zeros((rows, first_keys.shape[0], width, first_keys.shape[2]))
-            values = first_values.new_zeros((rows, first_values.shape[0], width, first_values.shape[2]))
-            for r, p in enumerate(prefilled):
-                keys[r, :, width - p.tokens:] = p.keys[layer]
-                values[r, :, width - p.tokens:] = p.values[layer]
-            cache.update(keys, values, layer)
+            cache.update(_left_padded([p.keys[layer] for p in prefilled], width),
+                         _left_padded([p.values[layer] for p in prefilled], width), layer)
         for r, p in enumerate(prefilled):
             attention[r, width - p.tokens:] = 1
         return torch.stack([p.logits for p in prefilled]), cache, attention
@@ -405,6 +400,14 @@ def grouped_attention(module: torch.nn.Module, query: torch.Tensor, key: torch.T
 
 AttentionInterface.register(GROUPED, grouped_attention)
 ALL_MASK_ATTENTION_FUNCTIONS.register(GROUPED, eager_mask)
+
+
+def _left_padded(rows: list[torch.Tensor], width: int) -> torch.Tensor:
+    """(heads, tokens, dim) tensors stacked into (rows, heads, width, dim), each at the right."""
+    out = rows[0].new_zeros((len(rows), rows[0].shape[0], width, rows[0].shape[2]))
+    for r, row in enumerate(rows):
+        out[r, :, width - row.shape[1]:] = row
+    return out
 
 
 def _shared_head(sequences: list[list[int]]) -> int:
