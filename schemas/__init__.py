@@ -11,10 +11,11 @@ from schemas.generation import (
     ReviewStats,
     SummaryRequest,
 )
+from schemas.recs import RecsFeatures
 from schemas.results import AspectPhrase, DescriptionResult, ReviewSummaryResult
 
 __all__ = [
     "SCHEMA_VERSION", "AspectPhrase", "DeadLetter", "DecodeError", "DescriptionRequest", "DescriptionResult",
-    "GenerationBatch", "GenerationRequest", "ProductEvent", "ReviewEvent", "ReviewSnippet", "ReviewStats",
+    "GenerationBatch", "GenerationRequest", "ProductEvent", "RecsFeatures", "ReviewEvent", "ReviewSnippet", "ReviewStats",
     "ReviewSummaryResult", "SummaryRequest", "decode", "encode", "headers",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from schemas.dead_letter import DeadLetter
 from schemas.events import ProductEvent, ReviewEvent
 from schemas.generation import GenerationBatch
+from schemas.recs import RecsFeatures
 from schemas.results import DescriptionResult, ReviewSummaryResult
 
 MODELS = {
@@ -20,6 +21,7 @@ MODELS = {
     "description_result": DescriptionResult,
     "review_summary_result": ReviewSummaryResult,
     "dead_letter": DeadLetter,
+    "recs_features": RecsFeatures,
 }
 SCHEMA_DIR = Path(__file__).parent / "json"
 

@@ -24,9 +24,9 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from shopscribe.kafka import kafka_python_config
-from shopscribe.logging import get_logger
-from shopscribe.settings import KafkaSettings, TopicSettings
+from foundation.kafka import kafka_python_config
+from foundation.logging import get_logger
+from foundation.settings import KafkaSettings, TopicSettings
 
 log = get_logger(__name__)
 

@@ -7,7 +7,6 @@ down; nothing reads the environment after that.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -15,37 +14,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from shopscribe import logging as slog
-from shopscribe.settings import DEFAULT_PORT, Settings
+from foundation.settings import DEFAULT_PORT
+from shopscribe.options import Backend, Bootstrap, Json, Model, build_settings
+from shopscribe.options import embedded as _embedded
 
 app = typer.Typer(
     help="Streaming product copy: Kafka events in, validated descriptions and review summaries out.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
-
-Bootstrap = Annotated[Optional[str], typer.Option("--bootstrap", help="Kafka bootstrap host:port[,...]; default: the embedded broker (SHOPSCRIBE_KAFKA__BOOTSTRAP)")]
-Backend = Annotated[Optional[str], typer.Option("--backend", help="transformers (CPU, default) | vllm | echo (zero-cost, tests only)")]
-Model = Annotated[Optional[str], typer.Option("--model", help="Model dir or id; default: bundled SmolLM2-135M-Instruct")]
-Json = Annotated[bool, typer.Option("--json", help="Print data as JSON lines")]
-
-# Short group timeouts for a broker on loopback (the embedded one holds a group join for
-# ~half the session timeout, DESIGN.md). Applied only when the user has not set them.
-EMBEDDED_TIMEOUTS = {"session_timeout_s": 6.0, "heartbeat_interval_s": 1.0}
-
-
-def build_settings(bootstrap: str | None = None, backend: str | None = None, model: str | None = None) -> Settings:
-    settings = Settings()
-    kafka: dict = {"bootstrap": bootstrap}
-    if (bootstrap or settings.kafka.bootstrap).startswith("127.0.0.1:"):
-        kafka.update({k: v for k, v in EMBEDDED_TIMEOUTS.items() if f"SHOPSCRIBE_KAFKA__{k.upper()}" not in os.environ})
-    settings = settings.with_overrides(kafka=kafka, worker={"backend": backend, "model": model})
-    slog.configure(settings.log_level)
-    return settings
-
-
-def _embedded(bootstrap: str | None) -> bool:
-    return bootstrap is None and "SHOPSCRIBE_KAFKA__BOOTSTRAP" not in os.environ
-
 
 # -- the parts -------------------------------------------------------------------------
 @app.command()
@@ -76,7 +52,7 @@ def streams(bootstrap: Bootstrap = None) -> None:
 @app.command()
 def worker(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None) -> None:
     """Run the generation worker (consumes generation.requests, publishes results)."""
-    from shopscribe.metrics import Metrics
+    from foundation.metrics import Metrics
     from workers.backends import load_backend
     from workers.handler import HandlerConfig, RequestHandler
     from workers.worker import GenerationWorker
@@ -219,10 +195,13 @@ def eval_summaries(data: Annotated[Path, typer.Option(help="JSONL: {id, reviews:
 
 # -- sub-apps (each in its own module; one registration line each) ---------------------
 from shopscribe.dlq import dlq_app  # noqa: E402
+
 app.add_typer(dlq_app, name="dlq")
 from shopscribe.bench import bench_app  # noqa: E402
+
 app.add_typer(bench_app, name="bench")
 from shopscribe.sinks_cli import search_command, sink_app  # noqa: E402
+
 app.add_typer(sink_app, name="sink")
 app.command("search")(search_command)
 

@@ -8,15 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
-from shopscribe.kafka import check_connection, kafka_python_config
-from shopscribe.settings import Settings
-
-
-def producer(settings: Settings) -> KafkaProducer:
-    check_connection(settings.kafka)
-    return KafkaProducer(**kafka_python_config(settings.kafka), acks="all", linger_ms=5)
+from foundation.kafka import check_connection, kafka_python_config, producer
+from foundation.settings import Settings
 
 
 def produce_lines(settings: Settings, topic: str, path: Path, key_field: str = "sku") -> tuple[int, int]:
@@ -69,21 +64,6 @@ def tail(settings: Settings, topic: str, *, from_beginning: bool, max_messages: 
                         return
     finally:
         consumer.close()
-
-
-def log_end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition], timeout_s: float = 5.0) -> dict:
-    """The true log end per partition. Tansu answers ListOffsets(latest) with the base
-    offset of the last record batch + 1, short of the end when that batch holds several
-    records; a fetch response's high watermark is right on every broker, so take the
-    larger of the two. Leaves `partitions` assigned to `consumer`."""
-    listed = consumer.end_offsets(partitions)
-    consumer.assign(partitions)
-    for tp in partitions:
-        consumer.seek(tp, max(listed[tp] - 1, 0))
-    deadline = time.monotonic() + timeout_s
-    while any(consumer.highwater(tp) is None for tp in partitions) and time.monotonic() < deadline:
-        consumer.poll(timeout_ms=100, max_records=1)
-    return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in partitions}
 
 
 def _partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:

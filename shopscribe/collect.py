@@ -11,12 +11,11 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from foundation.kafka import kafka_python_config, log_end_offsets
+from foundation.settings import Settings
 from schemas import DecodeError, ProductEvent, decode
-from shopscribe.clients import log_end_offsets
-from shopscribe.kafka import kafka_python_config
-from shopscribe.settings import Settings
+from schemas.hashing import input_hash
 from streams.products import decide
-from workers.descriptions import input_hash
 
 
 @dataclass

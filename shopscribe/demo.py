@@ -6,12 +6,18 @@ from importlib.resources import files
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+from foundation.settings import Settings
 from shopscribe.clients import produce_lines
 from shopscribe.collect import collect, count_messages, expected_descriptions
-from shopscribe.settings import Settings
 from shopscribe.stack import LocalStack
 
 CATALOG = files("shopscribe") / "data" / "catalog.jsonl"

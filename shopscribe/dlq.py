@@ -22,14 +22,13 @@ from typing import Annotated, Optional
 import typer
 from kafka import KafkaConsumer, TopicPartition
 
+from foundation.kafka import kafka_python_config, log_end_offsets, producer
+from foundation.settings import Settings
 from schemas import DeadLetter
-from shopscribe.clients import log_end_offsets, producer
-from shopscribe.kafka import kafka_python_config
-from shopscribe.settings import Settings
+from shopscribe.options import Bootstrap, build_settings
 
 dlq_app = typer.Typer(help="Dead letters: list them, re-publish originals or fixed records.", no_args_is_help=True)
 
-Bootstrap = Annotated[Optional[str], typer.Option("--bootstrap", help="Kafka bootstrap host:port[,...]")]
 
 
 def read_letters(settings: Settings, dlq_topic: str, timeout_s: float = 30) -> list[tuple[int, int, DeadLetter]]:
@@ -108,8 +107,6 @@ def republish(settings: Settings, dlq_topic: str, offsets: set[tuple[int, int]] 
 
 
 def _settings(bootstrap: str | None) -> Settings:
-    from shopscribe.cli import build_settings
-
     return build_settings(bootstrap)
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
+from foundation.settings import Settings
 from shopscribe.clients import produce_lines
 from shopscribe.collect import Latest, collect, expected_descriptions
-from shopscribe.settings import Settings
 from shopscribe.stack import LocalStack
 
 
@@ -88,7 +88,7 @@ class SummaryReader:
     def __init__(self, settings: Settings) -> None:
         from kafka import KafkaConsumer, TopicPartition
 
-        from shopscribe.kafka import kafka_python_config
+        from foundation.kafka import kafka_python_config
 
         topic = settings.topics.summaries
         self.consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False)
@@ -133,8 +133,12 @@ def summaries_rouge(items: list[dict[str, Any]], published: dict[str, str | None
     """ROUGE-1/2/L F1 (rouge-score, stemming; mean over references, then items) of the
     published summaries beside the most-central-review baseline and shopscribe's own
     extractive summary (what a fallback publishes), on the items that have references."""
-    from workers.summaries import (evaluate_rolling_extractive, extractive_summary, item_snippets,
-                                   most_central_review, rouge_against_references)
+    from shopscribe.summary_eval import (
+        evaluate_rolling_extractive,
+        item_snippets,
+        rouge_against_references,
+    )
+    from workers.summaries import extractive_summary, most_central_review
 
     scored = [it for it in items if it.get("summaries")]
     if not scored:
@@ -162,8 +166,8 @@ def run_summaries_eval(settings: Settings, data: Path, out: Path, *, embedded: b
                        max_wait_s: float | None = None) -> dict[str, Any]:
     import time
 
+    from foundation.kafka import producer
     from shopscribe.broker import free_port
-    from shopscribe.clients import producer
 
     items = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
     items = [it for it in items if it.get("reviews")]

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
-from shopscribe.metrics import Metrics
-from shopscribe.settings import Settings
-from workers.replay import Position, Replayer, ReplayError, group_id
+from foundation.metrics import Metrics
+from foundation.settings import Settings
+from shopscribe.replay import Position, Replayer, ReplayError, group_id
 
 # Rough generations/s used only for --dry-run estimates (see docs/benchmarks.md).
 ASSUMED_RATE = {"echo": 1000.0, "transformers": 2.0, "vllm": 30.0}
@@ -57,7 +64,7 @@ def _run(settings: Settings, topic: str, start: Position, end: Position, version
          batch_size: int, rate: float | None, restart: bool, json_out: bool, console: Console) -> dict | None:
     from kafka import KafkaProducer
 
-    from shopscribe.kafka import kafka_python_config
+    from foundation.kafka import kafka_python_config
     from workers.backends import load_backend
     from workers.handler import HandlerConfig, RequestHandler
     from workers.publisher import ResultPublisher

@@ -8,16 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-# Own copies of the shared option types: importing shopscribe.cli here would be circular
-# (cli.py imports this module to register it).
-Bootstrap = Annotated[Optional[str], typer.Option("--bootstrap", help="Kafka bootstrap host:port[,...]; default: the embedded broker (SHOPSCRIBE_KAFKA__BOOTSTRAP)")]
-Json = Annotated[bool, typer.Option("--json", help="Print data as JSON lines")]
-
-
-def build_settings(bootstrap: str | None):  # noqa: ANN201
-    from shopscribe.cli import build_settings as build
-
-    return build(bootstrap)
+from foundation.settings import Settings, SinkSettings
+from shopscribe.options import Bootstrap, Json, build_settings
 
 sink_app = typer.Typer(help="Reference consumers of the output topics: search index, recommender features.",
                        no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -28,10 +20,8 @@ UntilCaughtUp = Annotated[bool, typer.Option("--until-caught-up", help="Exit onc
 Timeout = Annotated[Optional[float], typer.Option("--timeout", help="With --until-caught-up: fail after S seconds")]
 
 
-def _sink_settings(**fields: object):  # noqa: ANN202
-    from streams.sinks.settings import SinkSettings
-
-    base = SinkSettings()
+def _sink_settings(settings: Settings, **fields: object) -> SinkSettings:
+    base = settings.sink
     update = {k: v for k, v in fields.items() if v is not None}
     return base.model_copy(update=update) if update else base
 
@@ -55,10 +45,10 @@ def sink_search(bootstrap: Bootstrap = None, dsn: Dsn = None,
                 group: Group = None, until_caught_up: UntilCaughtUp = False, timeout: Timeout = None,
                 json_out: Json = False) -> None:
     """Keep a full-text index of products (title, description, summary, pros/cons) up to date."""
-    from streams.sinks.search import SearchSink
+    from sinks.search import SearchSink
 
     settings = build_settings(bootstrap)
-    sink = _sink_settings(dsn=dsn, search_db=db, search_group_id=group)
+    sink = _sink_settings(settings, dsn=dsn, search_db=db, search_group_id=group)
     _run(SearchSink(settings, sink), until_caught_up, timeout, json_out)
 
 
@@ -69,10 +59,10 @@ def sink_recs(bootstrap: Bootstrap = None, dsn: Dsn = None,
               group: Group = None, until_caught_up: UntilCaughtUp = False, timeout: Timeout = None,
               json_out: Json = False) -> None:
     """Publish recommender features per SKU (embedding, rating stats, sentiment share) to recs.features."""
-    from streams.sinks.recs import RecsSink
+    from sinks.recs import RecsSink
 
     settings = build_settings(bootstrap)
-    sink = _sink_settings(dsn=dsn, recs_db=db, recs_group_id=group, features_topic=topic)
+    sink = _sink_settings(settings, dsn=dsn, recs_db=db, recs_group_id=group, features_topic=topic)
     _run(RecsSink(settings, sink), until_caught_up, timeout, json_out)
 
 
@@ -82,9 +72,9 @@ def search_command(query: Annotated[str, typer.Argument(help="Words to find (all
                    db: Annotated[Optional[Path], typer.Option("--db", help="SQLite file (SHOPSCRIBE_SINK__SEARCH_DB)")] = None,
                    json_out: Json = False) -> None:
     """Query the search index that `shopscribe sink search` keeps (ranked, with snippets)."""
-    from streams.sinks.search import search
+    from sinks.search import search
 
-    sink = _sink_settings(dsn=dsn, search_db=db)
+    sink = _sink_settings(build_settings(None), dsn=dsn, search_db=db)
     if sink.dsn is None and not sink.search_db.exists():
         typer.echo(f"no search index at {sink.search_db}: run `shopscribe sink search` first", err=True)
         raise typer.Exit(2)

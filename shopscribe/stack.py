@@ -18,9 +18,9 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from foundation.logging import get_logger
+from foundation.settings import Settings
 from shopscribe.broker import EmbeddedBroker, die_with_parent, ensure_topics, free_port
-from shopscribe.logging import get_logger
-from shopscribe.settings import Settings
 
 log = get_logger(__name__)
 

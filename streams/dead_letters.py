@@ -7,9 +7,9 @@ import time
 import faust
 from faust.types import EventT
 
+from foundation.logging import get_logger
+from foundation.metrics import Metrics
 from schemas import DeadLetter, encode, headers
-from shopscribe.logging import get_logger
-from shopscribe.metrics import Metrics
 
 log = get_logger(__name__)
 

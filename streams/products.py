@@ -12,13 +12,21 @@ from dataclasses import dataclass
 import faust
 from faust.types import EventT
 
-from schemas import DecodeError, DescriptionRequest, GenerationBatch, ProductEvent, decode, encode, headers
-from shopscribe.logging import get_logger
-from shopscribe.metrics import Metrics
-from shopscribe.settings import Settings
+from foundation.logging import get_logger
+from foundation.metrics import Metrics
+from foundation.settings import Settings
+from schemas import (
+    DecodeError,
+    DescriptionRequest,
+    GenerationBatch,
+    ProductEvent,
+    decode,
+    encode,
+    headers,
+)
+from schemas.hashing import input_hash
 from streams.dead_letters import DeadLetterSink
 from streams.supervision import Supervision
-from workers.descriptions import input_hash
 
 log = get_logger(__name__)
 
@@ -81,14 +89,14 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
                     log.info("product_skipped", sku=product.sku, reason=decision.reason, event_id=product.event_id)
                     continue
                 last_requested[product.sku.encode()] = {"hash": digest, "source_version": product.source_version}
-                batch.append(_request(product, digest, prompt_version))
+                batch.append(description_request(product, digest, prompt_version))
             if batch:
                 await _publish(requests, batch_id_for(events), batch, metrics)
 
     app.agent(source, name="products")(supervision.guard("products", products))
 
 
-def _request(product: ProductEvent, digest: str, prompt_version: str) -> DescriptionRequest:
+def description_request(product: ProductEvent, digest: str, prompt_version: str) -> DescriptionRequest:
     return DescriptionRequest(
         request_id=f"{product.sku}:{digest[:16]}:{prompt_version}", sku=product.sku, input_hash=digest,
         prompt_version=prompt_version, source_event_id=product.event_id, source_version=product.source_version,

@@ -47,9 +47,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from schemas.events import ReviewEvent
-from schemas.generation import ReviewSnippet, ReviewStats, SummaryRequest
-from streams.review_text import (
+from foundation.textsafety.review_text import (
     clean,
     content_hash,
     is_near_duplicate,
@@ -59,6 +57,8 @@ from streams.review_text import (
     spam_reason,
     tame_case,
 )
+from schemas.events import ReviewEvent
+from schemas.generation import ReviewSnippet, ReviewStats, SummaryRequest
 
 STATE_VERSION = 1
 _TYPE_RANK = {"review.created": 0, "review.updated": 1, "review.deleted": 2}

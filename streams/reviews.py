@@ -20,13 +20,22 @@ import faust
 from faust.types import EventT
 from kafka.partitioner.default import murmur2
 
-from schemas import DecodeError, GenerationBatch, ReviewEvent, ReviewSummaryResult, SummaryRequest, decode, encode, headers
-from shopscribe.logging import get_logger
-from shopscribe.metrics import Metrics
-from shopscribe.settings import Settings
+from foundation.logging import get_logger
+from foundation.metrics import Metrics
+from foundation.settings import Settings
+from schemas import (
+    DecodeError,
+    GenerationBatch,
+    ReviewEvent,
+    ReviewSummaryResult,
+    SummaryRequest,
+    decode,
+    encode,
+    headers,
+)
 from streams.dead_letters import DeadLetterSink
-from streams.supervision import Supervision
 from streams.review_state import ReviewStateConfig, SkuReviewState
+from streams.supervision import Supervision
 
 log = get_logger(__name__)
 

@@ -7,9 +7,9 @@ import sys
 import faust
 from prometheus_client import generate_latest
 
-from shopscribe.kafka import faust_broker_url, faust_credentials
-from shopscribe.metrics import Metrics
-from shopscribe.settings import Settings
+from foundation.kafka import faust_broker_url, faust_credentials
+from foundation.metrics import Metrics
+from foundation.settings import Settings
 from streams.app import create_app
 from streams.dead_letters import DeadLetterSink
 from streams.products import register_product_agent

@@ -12,7 +12,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from shopscribe.logging import get_logger
+from foundation.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -32,10 +32,9 @@ from faust.types import TP
 from kafka import KafkaConsumer, TopicPartition
 from mode import Service, ServiceT
 
-from shopscribe.clients import log_end_offsets
-from shopscribe.kafka import kafka_python_config
-from shopscribe.logging import get_logger
-from shopscribe.settings import KafkaSettings
+from foundation.kafka import kafka_python_config, log_end_offsets
+from foundation.logging import get_logger
+from foundation.settings import KafkaSettings
 
 log = get_logger(__name__)
 

@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from shopscribe.settings import Settings  # noqa: E402
+from foundation.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # Shared across runs: the model is converted once, later loads take < 1 s.
@@ -61,7 +61,7 @@ def make_settings_factory(broker, tmp_path_factory) -> Callable[..., Settings]: 
 def postgres_dsn() -> Iterator[str]:
     """A real PostgreSQL server in a temp dir, one per session (the sinks' store tests);
     skipped, with the reason, when psycopg or the server binaries are absent."""
-    from streams.sinks.pgtemp import PostgresUnavailable, TempPostgres
+    from support.pgtemp import PostgresUnavailable, TempPostgres
 
     if importlib.util.find_spec("psycopg") is None:
         pytest.skip("PostgreSQL path not tested: psycopg is not installed (pip install 'psycopg[binary]')")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopscribe.settings import WorkerSettings
+from foundation.settings import WorkerSettings
 from workers.backend import GenerationBackend
 
 

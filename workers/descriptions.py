@@ -3,8 +3,6 @@ deterministic fallback, and the input hash that decides whether to generate agai
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import unicodedata
 from functools import partial
@@ -12,8 +10,6 @@ from functools import partial
 from schemas import ProductEvent
 from workers.backend import ChatPrompt
 from workers.guardrails import doomed, find_violations
-
-PROMPT_VERSION = "desc-v1"
 
 MAX_FACTS_CHARS = 2500  # bounds the prompt (~700 tokens) whatever the event carries
 SAFE_FALLBACK = "This product is available now."
@@ -182,17 +178,3 @@ def _capitalise(text: str) -> str:
 # --- input hash ------------------------------------------------------------------------
 
 
-def input_hash(product: ProductEvent, prompt_version: str = PROMPT_VERSION) -> str:
-    """sha256 over exactly what generation depends on. Attribute order does not count;
-    event ids, timestamps and the SKU do not either (a re-send of the same facts is no change)."""
-    canonical = {
-        "prompt_version": prompt_version,
-        "title": product.title,
-        "brand": product.brand,
-        "category": product.category,
-        "locale": product.locale,
-        "max_chars": product.max_chars,
-        "attributes": {name: product.attributes[name] for name in sorted(product.attributes)},
-    }
-    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()

@@ -6,12 +6,24 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
-from schemas import DescriptionRequest, DescriptionResult, GenerationRequest, ReviewSummaryResult, SummaryRequest
-from shopscribe.logging import get_logger
-from shopscribe.metrics import Metrics
-from shopscribe.settings import WorkerSettings
+from foundation.logging import get_logger
+from foundation.metrics import Metrics
+from foundation.settings import WorkerSettings
+from schemas import (
+    DescriptionRequest,
+    DescriptionResult,
+    GenerationRequest,
+    ReviewSummaryResult,
+    SummaryRequest,
+)
 from workers import descriptions, summaries
 from workers.backend import ChatPrompt, Completion, GenerationBackend, GenerationFailed
 from workers.guardrails import clean_output, find_violations

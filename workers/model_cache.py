@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from shopscribe.logging import get_logger
+from foundation.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -175,7 +175,12 @@ def _short(dtype: DtypeName) -> str:
 def _convert_bundled(target: Path, dtype: DtypeName) -> None:
     """De-quantise the bundled GGUF into a plain HF checkpoint at `target` (atomically)."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers import (
+        AutoConfig,
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        GenerationConfig,
+    )
 
     gguf = bundled_gguf()
     started = time.monotonic()

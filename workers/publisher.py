@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from kafka import KafkaProducer
 
+from foundation.logging import get_logger
+from foundation.metrics import Metrics
+from foundation.settings import Settings
 from schemas import DescriptionResult, encode, headers
-from shopscribe.logging import get_logger
-from shopscribe.metrics import Metrics
-from shopscribe.settings import Settings
 from workers.handler import Result
 
 log = get_logger(__name__)

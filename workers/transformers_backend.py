@@ -26,8 +26,14 @@ from transformers import AttentionInterface, DynamicCache
 from transformers.cache_utils import DynamicLayer
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
 
-from shopscribe.logging import get_logger
-from workers.backend import BackendDead, BackendError, ChatPrompt, Completion, GenerationFailed
+from foundation.logging import get_logger
+from workers.backend import (
+    BackendDead,
+    BackendError,
+    ChatPrompt,
+    Completion,
+    GenerationFailed,
+)
 from workers.model_cache import choose_dtype, model_name
 
 log = get_logger(__name__)

@@ -23,13 +23,20 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
+from foundation.kafka import consumer_group_config, kafka_python_config
+from foundation.logging import get_logger
+from foundation.metrics import Metrics
+from foundation.settings import Settings
 from schemas import (
-    DeadLetter, DecodeError, GenerationBatch, GenerationRequest, SummaryRequest, decode, encode, headers,
+    DeadLetter,
+    DecodeError,
+    GenerationBatch,
+    GenerationRequest,
+    SummaryRequest,
+    decode,
+    encode,
+    headers,
 )
-from shopscribe.kafka import consumer_group_config, kafka_python_config
-from shopscribe.logging import get_logger
-from shopscribe.metrics import Metrics
-from shopscribe.settings import Settings
 from workers.backend import BackendDead
 from workers.handler import RequestHandler, Result
 from workers.publisher import ResultPublisher

@@ -34,7 +34,7 @@ def run_scenario(name: str, backend: str | None = None, size: int | None = None,
         os.environ["SHOPSCRIBE_WORKER__MODEL"] = model
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from shopscribe import logging as slog
+    from foundation import logging as slog
 
     slog.configure(os.environ.get("SHOPSCRIBE_LOG_LEVEL", "WARNING"))
     kwargs: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from foundation.settings import Settings
 from shopscribe.bench.common import (
     TopicWatcher,
     bench_settings,
@@ -39,7 +40,6 @@ from shopscribe.bench.common import (
     ratio,
     running_stack,
 )
-from shopscribe.settings import Settings
 
 TARGET_B_OVER_A = 0.9
 TARGET_B_OVER_C = 5.0
@@ -47,7 +47,7 @@ TARGET_B_OVER_C = 5.0
 
 def in_process(settings: Settings, events: list[dict], bare: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """(a): handler and bare backend on the same requests, chunked like the worker."""
-    from shopscribe.metrics import Metrics
+    from foundation.metrics import Metrics
     from workers.handler import HandlerConfig, RequestHandler
 
     requests = description_requests(events, settings.worker.prompt_version)

@@ -11,7 +11,15 @@ from datetime import timedelta
 from typing import Any
 
 from shopscribe.bench.common import (
-    T0, TopicWatcher, bench_settings, machine, percentile, produce, review_texts, running_stack, streams_metric,
+    T0,
+    TopicWatcher,
+    bench_settings,
+    machine,
+    percentile,
+    produce,
+    review_texts,
+    running_stack,
+    streams_metric,
 )
 
 TARGET_CALLS_PER_REVIEW = 0.05

@@ -23,7 +23,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from shopscribe.settings import Settings
+from foundation.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_CACHE = REPO / ".shopscribe" / "models"
@@ -172,7 +172,7 @@ def kafka_producer(settings: Settings, linger_ms: int = 5) -> Any:
     scenario sends 20,000 events as fast as it can."""
     from kafka import KafkaProducer
 
-    from shopscribe.kafka import kafka_python_config
+    from foundation.kafka import kafka_python_config
 
     return KafkaProducer(**kafka_python_config(settings.kafka), acks="all", linger_ms=linger_ms,
                          batch_size=256 * 1024)
@@ -227,7 +227,7 @@ class TopicWatcher:
     def start(self) -> TopicWatcher:
         from kafka import KafkaConsumer, TopicPartition
 
-        from shopscribe.kafka import kafka_python_config
+        from foundation.kafka import kafka_python_config
 
         consumer = KafkaConsumer(**kafka_python_config(self.settings.kafka), group_id=None,
                                  enable_auto_commit=False, max_poll_records=5000)
@@ -319,13 +319,13 @@ def catalog_products(n: int, prefix: str = "B") -> list[dict]:
 def description_requests(events: list[dict], prompt_version: str) -> list[Any]:
     """The DescriptionRequests streams would emit for these events."""
     from schemas import ProductEvent
-    from streams.products import _request
-    from workers.descriptions import input_hash
+    from schemas.hashing import input_hash
+    from streams.products import description_request
 
     requests = []
     for event in events:
         product = ProductEvent.model_validate(event)
-        requests.append(_request(product, input_hash(product, prompt_version), prompt_version))
+        requests.append(description_request(product, input_hash(product, prompt_version), prompt_version))
     return requests
 
 

@@ -61,7 +61,7 @@ def _result_time(watcher: TopicWatcher, sku: str, timeout_s: float,
 
 def run(size: int = 20, backend: str = "transformers", interval_s: float = 1.0, timeout_s: float = 900,
         **_: Any) -> dict[str, Any]:
-    from shopscribe.metrics import Metrics
+    from foundation.metrics import Metrics
     from workers.handler import HandlerConfig, RequestHandler
 
     settings = bench_settings(backend)

@@ -11,8 +11,16 @@ import time
 from typing import Any
 
 from shopscribe.bench.common import (
-    TopicWatcher, bench_settings, cpu_delta, distinct_skus, machine, produce, running_stack, stack_cpu,
-    streams_metric, synthetic_products,
+    TopicWatcher,
+    bench_settings,
+    cpu_delta,
+    distinct_skus,
+    machine,
+    produce,
+    running_stack,
+    stack_cpu,
+    streams_metric,
+    synthetic_products,
 )
 
 TARGET_EVENTS_PER_S = 1000.0

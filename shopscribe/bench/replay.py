@@ -1,5 +1,5 @@
 """Scenario 5, replay throughput: N product events already on the input topic, replayed
-with a new prompt version through `workers.replay.Replayer` (what `shopscribe replay`
+with a new prompt version through `shopscribe.replay.Replayer` (what `shopscribe replay`
 runs), against (a) the same requests through the handler in-process, no Kafka, chunked
 like the worker. Same backend object for both, so the ratio is the replay's own overhead.
 Target: replay/(a) >= 0.9 (completion tokens/s).
@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from shopscribe.bench.common import (
-    bench_settings, catalog_products, description_requests, load_model_backend, machine, produce, ratio,
+    bench_settings,
+    catalog_products,
+    description_requests,
+    load_model_backend,
+    machine,
+    produce,
+    ratio,
     synthetic_products,
 )
 
@@ -24,7 +30,7 @@ REPLAY_PROMPT_VERSION = "desc-bench-replay"
 def available() -> str | None:
     """None when replay can be run programmatically, else why not."""
     try:
-        from workers.replay import Position, Replayer  # noqa: F401
+        from shopscribe.replay import Position, Replayer  # noqa: F401
     except ImportError as exc:
         return f"not available: replay not implemented ({exc})"
     return None
@@ -36,12 +42,12 @@ def run(size: int = 500, backend: str = "transformers", timeout_s: float = 3600,
         return {"scenario": "replay", "backend": backend, "available": False, "reason": reason}
     from kafka import KafkaProducer
 
+    from foundation.kafka import kafka_python_config
+    from foundation.metrics import Metrics
     from shopscribe.broker import EmbeddedBroker, ensure_topics
-    from shopscribe.kafka import kafka_python_config
-    from shopscribe.metrics import Metrics
+    from shopscribe.replay import Position, Replayer, group_id
     from workers.handler import HandlerConfig, RequestHandler
     from workers.publisher import ResultPublisher
-    from workers.replay import Position, Replayer, group_id
 
     settings = bench_settings(backend)
     # echo: synthetic events (the pipeline-overhead view); a model: the catalog products.

@@ -228,7 +228,7 @@ HOW_TO_READ = """\
 - **burst**: LLM calls = summary requests generated (each is one prompt to the model);
   batches = generate calls. Freshness is per SKU, from its last review to the first
   summary whose coverage includes it.
-- **replay**: `workers.replay.Replayer` (what `shopscribe replay` runs) over N events
+- **replay**: `shopscribe.replay.Replayer` (what `shopscribe replay` runs) over N events
   already on the topic vs (a) on the same requests with the same backend object.
 """
 
@@ -470,7 +470,7 @@ FINDINGS = """\
   old, never while one is in flight). The in-flight gate only limits calls when the
   backend is slow; with N=8 a fast backend would answer every 8 reviews (1,000 reviews
   over 20 SKUs in 30 s: ~6 calls per SKU, 0.125 per review). N is now 25 and T 15 s
-  (`shopscribe/settings.py` has the arithmetic): 2 calls per SKU whatever the backend's
+  (`foundation/settings.py` has the arithmetic): 2 calls per SKU whatever the backend's
   speed, measured 0.04 per review. Freshness on this CPU is dominated by generation: a
   batch of 20 summaries over 25-50 reviews takes minutes here, and a SKU's last reviews
   wait for the batch in flight before their own (so p95 ~ T + 2 generations; on a GPU

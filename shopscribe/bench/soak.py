@@ -59,7 +59,7 @@ class _Producer(threading.Thread):
     def run(self) -> None:
         from kafka import KafkaProducer
 
-        from shopscribe.kafka import kafka_python_config
+        from foundation.kafka import kafka_python_config
 
         client = KafkaProducer(**kafka_python_config(self.settings.kafka), acks="all", linger_ms=20)
         topic = self.settings.topics.products
@@ -89,7 +89,7 @@ class _Lag:
     def __init__(self, settings: Any) -> None:
         from kafka import KafkaConsumer
 
-        from shopscribe.kafka import kafka_python_config
+        from foundation.kafka import kafka_python_config
 
         self.settings = settings
         self.ends = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False)
@@ -106,7 +106,7 @@ class _Lag:
     def end(self, topic: str) -> int:
         from kafka import TopicPartition
 
-        from shopscribe.clients import log_end_offsets
+        from foundation.kafka import log_end_offsets
 
         partitions = [TopicPartition(topic, p) for p in sorted(self.ends.partitions_for_topic(topic) or [])]
         return sum(log_end_offsets(self.ends, partitions).values())

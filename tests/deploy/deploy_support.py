@@ -41,6 +41,7 @@ def cli_commands() -> tuple[set[tuple[str, ...]], str]:
     """Subcommand paths the CLI offers, and where they came from."""
     try:
         import typer
+
         from shopscribe import cli
     except Exception:  # noqa: BLE001 - not importable yet: fall back to the written contract
         return CLI_CONTRACT, "DESIGN.md contract"
@@ -108,8 +109,8 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
 
 
 def settings_field_exists(key: str) -> bool:
-    """Whether SHOPSCRIBE_A__B names a field of shopscribe.settings.Settings (groups split on __)."""
-    from shopscribe.settings import Settings
+    """Whether SHOPSCRIBE_A__B names a field of foundation.settings.Settings (groups split on __)."""
+    from foundation.settings import Settings
 
     model = Settings
     for part in key.removeprefix("SHOPSCRIBE_").lower().split("__"):

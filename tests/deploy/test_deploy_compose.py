@@ -91,7 +91,7 @@ def test_services_reach_kafka_inside_the_network() -> None:
 
 
 def test_settings_env_names_exist() -> None:
-    """Every SHOPSCRIBE_* variable set in compose is a field of shopscribe.settings.Settings."""
+    """Every SHOPSCRIBE_* variable set in compose is a field of foundation.settings.Settings."""
     for name in SERVICES:
         for key in env(name):
             if key.startswith("SHOPSCRIBE_"):

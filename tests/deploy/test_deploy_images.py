@@ -9,8 +9,14 @@ import re
 import pytest
 from deploy_render import build, pod_containers
 from deploy_support import (
-    DOCKERFILES, OVERLAYS, cli_commands, compose, dockerfile_instructions, settings_field_exists,
-    shopscribe_invocation, subcommand_path,
+    DOCKERFILES,
+    OVERLAYS,
+    cli_commands,
+    compose,
+    dockerfile_instructions,
+    settings_field_exists,
+    shopscribe_invocation,
+    subcommand_path,
 )
 
 KNOWN, SOURCE = cli_commands()

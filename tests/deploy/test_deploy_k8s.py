@@ -288,5 +288,5 @@ def test_env_names_are_settings(overlay: Path) -> None:
         for c in pod_containers(workload):
             names |= {e["name"] for e in c.get("env", [])}
     bad = sorted(n for n in names if n.startswith("SHOPSCRIBE_") and not settings_field_exists(n))
-    assert not bad, f"not fields of shopscribe.settings.Settings: {bad}"
+    assert not bad, f"not fields of foundation.settings.Settings: {bad}"
     assert not settings_field_exists("SHOPSCRIBE_KAFKA__NOPE")

@@ -1,4 +1,4 @@
-"""Metric names in the alert rules and the Grafana dashboards exist in shopscribe/metrics.py.
+"""Metric names in the alert rules and the Grafana dashboards exist in foundation/metrics.py.
 
 Prometheus exposes a counter `x_total` as `x_total`, a histogram `x` as `x_bucket`, `x_sum`,
 `x_count`, a gauge as its name. Recording rules (`shopscribe:...`) must be defined in
@@ -28,7 +28,7 @@ PROMQL_WORDS = {
 
 def exported_metrics() -> dict[str, tuple[str, set[str]]]:
     """Series name -> (metric type, label names), read from the Metrics registry itself."""
-    from shopscribe.metrics import Metrics
+    from foundation.metrics import Metrics
 
     out: dict[str, tuple[str, set[str]]] = {}
     for collector in Metrics().registry._collector_to_names:  # noqa: SLF001 - the registry is the source
@@ -104,7 +104,7 @@ def check(where: str, expr: str, recorded: set[str], external_ok: bool) -> list[
             if not external_ok:
                 problems.append(f"{where}: external metric {name} in a rule not labelled source: kafka-exporter")
         else:
-            problems.append(f"{where}: {name} is not exported by shopscribe/metrics.py (nor recorded, nor external)")
+            problems.append(f"{where}: {name} is not exported by foundation/metrics.py (nor recorded, nor external)")
     unknown = labels - known_labels
     if unknown and not (names & recorded):
         problems.append(f"{where}: labels {sorted(unknown)} not on any metric used")
@@ -150,7 +150,7 @@ def test_alerts_cover_the_issue() -> None:
 
 def test_slo_bucket_exists() -> None:
     """The SLO threshold must be a real bucket bound, written as the client writes it."""
-    from shopscribe.metrics import LATENCY_BUCKETS
+    from foundation.metrics import LATENCY_BUCKETS
 
     bounds = set()
     for rule in alert_rules():

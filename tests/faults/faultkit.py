@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from shopscribe.clients import log_end_offsets, producer
-from shopscribe.kafka import kafka_python_config
-from shopscribe.settings import Settings
+from foundation.kafka import kafka_python_config, log_end_offsets, producer
+from foundation.settings import Settings
 from shopscribe.stack import LocalStack, _http_ok
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ from collections import Counter
 from faultkit import product, read_all, record_figures, send, version_of, wait_for
 from kafka import KafkaProducer
 
+from foundation.kafka import producer
 from schemas import DeadLetter, DecodeError, ProductEvent, decode
 from schemas.dead_letter import MAX_ORIGINAL_BYTES
-from shopscribe.clients import producer
 from shopscribe.collect import collect
 
 VALID = 100

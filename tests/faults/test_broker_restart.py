@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from faultkit import product, read_all, record_figures, values, version_of, wait_for
 
+from foundation.kafka import producer
 from shopscribe.broker import EmbeddedBroker, die_with_parent, free_port
-from shopscribe.clients import producer
 from shopscribe.collect import collect
 from shopscribe.stack import LocalStack
 

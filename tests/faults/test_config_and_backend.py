@@ -3,10 +3,10 @@ object; a failing backend gets bounded retries, then the fallback output with it
 
 from __future__ import annotations
 
+from foundation.kafka import faust_credentials, kafka_python_config
+from foundation.metrics import Metrics
+from foundation.settings import KafkaSettings
 from schemas import DescriptionRequest, ProductEvent
-from shopscribe.kafka import faust_credentials, kafka_python_config
-from shopscribe.metrics import Metrics
-from shopscribe.settings import KafkaSettings
 from workers.backend import Completion, GenerationFailed
 from workers.echo_backend import EchoBackend
 from workers.handler import HandlerConfig, RequestHandler

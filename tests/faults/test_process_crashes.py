@@ -7,7 +7,6 @@ import random
 import threading
 from collections import defaultdict
 
-from shopscribe.collect import collect
 from faultkit import (
     T0,
     kill9,
@@ -20,6 +19,8 @@ from faultkit import (
     version_of,
     wait_for,
 )
+
+from shopscribe.collect import collect
 
 PRODUCTS = 200
 

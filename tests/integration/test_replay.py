@@ -11,15 +11,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from kafka.admin import KafkaAdminClient
 
-from shopscribe.clients import producer, tail
+from foundation.kafka import kafka_python_config, producer
+from foundation.metrics import Metrics
+from shopscribe.clients import tail
 from shopscribe.collect import collect
-from shopscribe.kafka import kafka_python_config
-from shopscribe.metrics import Metrics
+from shopscribe.replay import Position, Replayer, group_id
 from shopscribe.stack import LocalStack
 from workers.echo_backend import EchoBackend
 from workers.handler import RequestHandler
 from workers.publisher import ResultPublisher
-from workers.replay import Position, Replayer, group_id
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from shopscribe.clients import producer, tail
+from foundation.kafka import producer
+from shopscribe.clients import tail
 from shopscribe.evaluation import SummaryReader
 from shopscribe.stack import LocalStack
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from foundation.kafka import kafka_python_config
 from shopscribe.broker import ensure_topics
-from shopscribe.kafka import kafka_python_config
 from streams.transport import fetched_log_ends
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from foundation.kafka import producer
 from schemas import ProductEvent
-from shopscribe.clients import producer
 from shopscribe.collect import collect
 from shopscribe.stack import LocalStack
 from workers import descriptions

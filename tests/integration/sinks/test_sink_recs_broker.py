@@ -8,15 +8,16 @@ import math
 import uuid
 
 import pytest
+from support import sink_examples as ex
 
+from foundation.kafka import producer
+from foundation.settings import SinkSettings
 from schemas import encode
 from shopscribe.broker import ensure_topics
-from shopscribe.clients import producer, tail
+from shopscribe.clients import tail
 from shopscribe.collect import Latest
-from streams.sinks import examples as ex
-from streams.sinks.recs import EMBEDDING_DIM, RecsFeatures, RecsSink
-from streams.sinks.settings import SinkSettings
-from streams.sinks.stores import open_store
+from sinks.recs import EMBEDDING_DIM, RecsFeatures, RecsSink
+from sinks.stores import open_store
 
 pytestmark = [
     pytest.mark.integration,

@@ -9,16 +9,15 @@ import uuid
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
+from support import sink_examples as ex
 
+from foundation.kafka import kafka_python_config, producer
+from foundation.settings import SinkSettings
 from schemas import encode
 from shopscribe.broker import ensure_topics
-from shopscribe.clients import producer
 from shopscribe.collect import Latest
-from shopscribe.kafka import kafka_python_config
-from streams.sinks import examples as ex
-from streams.sinks.search import SearchSink
-from streams.sinks.settings import SinkSettings
-from streams.sinks.stores import open_store
+from sinks.search import SearchSink
+from sinks.stores import open_store
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas import DecodeError, DeadLetter, ProductEvent, ReviewEvent, decode
+from schemas import DeadLetter, DecodeError, ProductEvent, ReviewEvent, decode
 from schemas.codec import MAX_MESSAGE_BYTES
 
 KINDS = {"invalid_json", "invalid_utf8", "schema_invalid", "too_large"}

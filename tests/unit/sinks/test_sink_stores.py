@@ -7,9 +7,9 @@ import itertools
 import random
 
 import pytest
+from support import sink_examples as ex
 
-from streams.sinks import examples as ex
-from streams.sinks.stores import Update, query_terms
+from sinks.stores import Update, query_terms
 
 
 def content(store) -> dict:  # noqa: ANN001

@@ -133,29 +133,3 @@ def test_fallback_is_always_valid_and_within_max_chars(event: ProductEvent, defa
     assert find_violations(text, source_text=descriptions.source_text(event), max_chars=max_chars) == []
 
 
-# --- input hash ------------------------------------------------------------------------
-
-
-def test_hash_ignores_attribute_order_event_identity_and_time() -> None:
-    a = product(attributes={"upper": "mesh", "drop": "6 mm"})
-    b = product(attributes={"drop": "6 mm", "upper": "mesh"}, event_id="e2", type="product.updated",
-                occurred_at=datetime(2027, 1, 1, tzinfo=timezone.utc))
-    assert descriptions.input_hash(a, "desc-v1") == descriptions.input_hash(b, "desc-v1")
-
-
-def test_hash_changes_with_anything_generation_depends_on() -> None:
-    base = descriptions.input_hash(product(), "desc-v1")
-    changed = [
-        product(title="Ridgeback Trail Running Shoe 2"), product(brand="Other"), product(category="boots"),
-        product(locale="en-GB"), product(max_chars=300), product(attributes={"upper": "leather"}),
-        product(attributes={"upper": "ripstop mesh", "drop": "6 mm", "colors": ["rust", "olive"]}),
-    ]
-    hashes = {descriptions.input_hash(p, "desc-v1") for p in changed}
-    assert base not in hashes and len(hashes) == len(changed)
-    assert descriptions.input_hash(product(), "desc-v2") != base
-
-
-def test_hash_is_a_sha256_hex_digest_and_stable_across_runs() -> None:
-    digest = descriptions.input_hash(product(), descriptions.PROMPT_VERSION)
-    assert len(digest) == 64 and int(digest, 16) >= 0
-    assert digest == descriptions.input_hash(product(), descriptions.PROMPT_VERSION)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from foundation.metrics import Metrics
 from schemas import DescriptionRequest
 from shopscribe.bench.common import description_requests
-from shopscribe.metrics import Metrics
 from workers.backend import ChatPrompt, Completion
 from workers.handler import REGENERATE_TEMPERATURE, HandlerConfig, RequestHandler
 

@@ -230,8 +230,3 @@ def test_incremental_fallback_keeps_the_previous_summary_in_view() -> None:
     req = request(REVIEWS[3:5], mode="incremental", previous=previous, covered=[f"o{i}" for i in range(20)] + ["a4", "a5"])
     fields = S.summarise(req, None)
     assert "soft" in fields["summary"] or "fit" in fields["summary"]
-
-
-def test_rouge_against_references_is_the_mean_over_references() -> None:
-    scores = S.rouge_against_references("soft fabric great fit", ["soft fabric great fit", "nothing in common here"])
-    assert abs(scores["rouge1"] - 0.5) < 1e-9 and set(scores) == {"rouge1", "rouge2", "rougeL"}

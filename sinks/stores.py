@@ -210,10 +210,10 @@ class Store:
 def open_store(*, dsn: str | None = None, path: Path | None = None, prefix: str = "search") -> Store:
     """PostgreSQL when a DSN is given, else the SQLite file at `path`."""
     if dsn:
-        from streams.sinks.postgres_store import PostgresStore
+        from sinks.postgres_store import PostgresStore
 
         return PostgresStore(dsn, prefix=prefix)
-    from streams.sinks.sqlite_store import SqliteStore
+    from sinks.sqlite_store import SqliteStore
 
     if path is None:
         raise ValueError("open_store needs a DSN or a SQLite path")

@@ -1,6 +1,6 @@
 """Secrets never reach the logs."""
 
-from shopscribe.logging import REDACTED, redact_secrets
+from foundation.logging import REDACTED, redact_secrets
 
 
 def test_secret_keys_are_masked_at_any_depth() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from streams.sinks.stores import Hit, Part, Store, query_terms, upsert_sql
+from sinks.stores import Hit, Part, Store, query_terms, upsert_sql
 
 TEXT_CONFIG = "english"
 

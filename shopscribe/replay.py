@@ -22,13 +22,12 @@ from datetime import datetime
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
+from foundation.kafka import kafka_python_config, log_end_offsets
+from foundation.logging import get_logger
+from foundation.settings import Settings
 from schemas import DecodeError, DescriptionRequest, ProductEvent, ReviewEvent, decode
-from shopscribe.clients import log_end_offsets
-from shopscribe.kafka import kafka_python_config
-from shopscribe.logging import get_logger
-from shopscribe.settings import Settings
+from schemas.hashing import input_hash
 from streams.review_state import SkuReviewState
-from workers.descriptions import input_hash
 from workers.handler import RequestHandler, Result
 from workers.publisher import ResultPublisher
 

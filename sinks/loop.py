@@ -20,10 +20,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
-from shopscribe.kafka import consumer_group_config, kafka_python_config
-from shopscribe.logging import get_logger
-from shopscribe.settings import Settings
-from streams.sinks.settings import SinkSettings
+from foundation.kafka import consumer_group_config, kafka_python_config
+from foundation.logging import get_logger
+from foundation.settings import Settings, SinkSettings
 
 log = get_logger(__name__)
 

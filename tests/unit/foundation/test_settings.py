@@ -2,8 +2,8 @@
 
 import pytest
 
-from shopscribe.kafka import faust_broker_url, kafka_python_config
-from shopscribe.settings import Settings
+from foundation.kafka import faust_broker_url, kafka_python_config
+from foundation.settings import Settings
 
 
 def test_nested_env_variables_reach_their_group(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,9 +7,12 @@ differently; both are derived here so SASL/TLS reach every client or none.
 from __future__ import annotations
 
 import ssl
+import time
 from typing import Any
 
-from shopscribe.settings import KafkaSettings
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from foundation.settings import KafkaSettings, Settings
 
 
 def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
@@ -112,3 +115,24 @@ def check_connection(kafka: KafkaSettings, timeout_s: float = 5.0) -> None:
         finally:
             sock.close()
     raise ConnectionCheckError(f"no bootstrap server reachable: {'; '.join(errors)}")
+
+
+def log_end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition], timeout_s: float = 5.0) -> dict:
+    """The true log end per partition. Tansu answers ListOffsets(latest) with the base
+    offset of the last record batch + 1, short of the end when that batch holds several
+    records; a fetch response's high watermark is right on every broker, so take the
+    larger of the two. Leaves `partitions` assigned to `consumer`."""
+    listed = consumer.end_offsets(partitions)
+    consumer.assign(partitions)
+    for tp in partitions:
+        consumer.seek(tp, max(listed[tp] - 1, 0))
+    deadline = time.monotonic() + timeout_s
+    while any(consumer.highwater(tp) is None for tp in partitions) and time.monotonic() < deadline:
+        consumer.poll(timeout_ms=100, max_records=1)
+    return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in partitions}
+
+
+def producer(settings: Settings) -> KafkaProducer:
+    """A producer that waits for every in-sync replica (acks=all); fails fast when the cluster is unreachable."""
+    check_connection(settings.kafka)
+    return KafkaProducer(**kafka_python_config(settings.kafka), acks="all", linger_ms=5)

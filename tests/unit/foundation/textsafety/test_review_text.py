@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.review_text import (
+from foundation.textsafety.review_text import (
     PII_TOKENS,
     clean,
     content_hash,

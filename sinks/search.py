@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from kafka.consumer.fetcher import ConsumerRecord
 
+from foundation.logging import get_logger
+from foundation.settings import Settings, SinkSettings
 from schemas import DecodeError, ProductEvent, decode
 from schemas.results import DescriptionResult, ReviewSummaryResult
-from shopscribe.logging import get_logger
-from shopscribe.settings import Settings
-from streams.sinks.loop import SinkConsumer, SinkStats
-from streams.sinks.settings import SinkSettings
-from streams.sinks.stores import Hit, Store, Update, open_store
+from sinks.loop import SinkConsumer, SinkStats
+from sinks.stores import Hit, Store, Update, open_store
 
 log = get_logger(__name__)
 
@@ -52,7 +51,7 @@ class SearchSink(SinkConsumer):
     name = "search"
 
     def __init__(self, settings: Settings, sink: SinkSettings | None = None, store: Store | None = None) -> None:
-        sink = sink or SinkSettings()
+        sink = sink or settings.sink
         topics = [settings.topics.descriptions, settings.topics.summaries]
         if sink.index_titles:
             topics.append(settings.topics.products)

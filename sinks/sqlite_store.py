@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from streams.sinks.stores import Hit, Part, Store, query_terms, upsert_sql
+from sinks.stores import Hit, Part, Store, query_terms, upsert_sql
 
 # FTS5 columns in rank-weight order: a hit in the title counts most.
 FTS_COLUMNS = ("title", "description", "summary", "aspects")
