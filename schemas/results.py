@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from schemas.events import SCHEMA_VERSION
 from schemas.generation import ReviewStats
 
-Method = Literal["generated", "fallback"]
+# generated: the model's text as written; generated_pruned: the model's text less sentences
+# that stated something the facts do not support; fallback: deterministic text from the
+# facts (descriptions) or the reviews' aspects and stats (summaries).
+Method = Literal["generated", "generated_pruned", "fallback"]
 
 
 class _Result(BaseModel):
@@ -27,7 +30,10 @@ class _Result(BaseModel):
     model: str
     backend: str
     method: Method
-    fallback_reason: str | None = Field(None, description="Why the generated text was rejected, when method=fallback")
+    fallback_reason: str | None = Field(
+        None,
+        description="Why the generated text was rejected, when method=fallback: reason codes, never the model's text",
+    )
     source_event_id: str
     source_version: int
     prompt_tokens: int = 0
@@ -36,8 +42,22 @@ class _Result(BaseModel):
     generated_at_ms: int
 
 
+class DroppedSentence(BaseModel):
+    """A sentence of the draft that was not published, and why (codes only: the sentence
+    itself is the model's text, which may be false or unsafe)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    index: int = Field(ge=0, description="Position of the sentence in the draft")
+    reasons: list[str] = Field(min_length=1, description="e.g. unsupported_material, unsupported_number, contradicts")
+
+
 class DescriptionResult(_Result):
     description: str = Field(min_length=1, max_length=4000)
+    dropped_sentences: list[DroppedSentence] = Field(
+        default_factory=list, max_length=50,
+        description="Draft sentences removed before publishing (method=generated_pruned)",
+    )
 
 
 class AspectPhrase(BaseModel):
