@@ -20,6 +20,9 @@ def create_app(
     session_timeout_s: float,
     heartbeat_interval_s: float,
 ) -> faust.App:
+    # Faust makes its data dir with a plain mkdir (not recursive): in a fresh directory
+    # `.shopscribe/streams` has no parent yet and the process would exit on start.
+    data_dir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         app_id,
         broker=broker,
