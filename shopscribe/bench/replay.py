@@ -27,19 +27,7 @@ TARGET_RATIO = 0.9
 REPLAY_PROMPT_VERSION = "desc-bench-replay"
 
 
-def available() -> str | None:
-    """None when replay can be run programmatically, else why not."""
-    try:
-        from shopscribe.replay import Position, Replayer  # noqa: F401
-    except ImportError as exc:
-        return f"not available: replay not implemented ({exc})"
-    return None
-
-
 def run(size: int = 500, backend: str = "transformers", timeout_s: float = 3600, **_: Any) -> dict[str, Any]:
-    reason = available()
-    if reason:
-        return {"scenario": "replay", "backend": backend, "available": False, "reason": reason}
     from kafka import KafkaProducer
 
     from foundation.kafka import kafka_python_config
@@ -88,7 +76,7 @@ def run(size: int = 500, backend: str = "transformers", timeout_s: float = 3600,
     # With echo, tokens are words; events/s is the meaningful ratio there.
     r = ratio(report.get("events_per_s"), a["events_per_s"]) if backend == "echo" else ratio(replay_tps, a["tokens_per_s"])
     return {
-        "scenario": "replay", "backend": backend, "available": True, "events": size,
+        "scenario": "replay", "backend": backend, "events": size,
         "in_process": a, "replay": report, "replay_over_a": r,
         # With echo there is no generation to keep busy: the ratio is pure replay overhead
         # (Kafka in and out per event), shown for information; the target is for a model.

@@ -104,15 +104,12 @@ def rows(results: dict[str, dict]) -> list[tuple[str, str, str, str, str, str]]:
             out.append((name, backend, "freshness p50 / p95 s (last review in -> summary covering it)",
                         f"{_num(f['p50'])} / {_num(f['p95'])}", "-", "-"))
         elif name == "replay":
-            if not r.get("available"):
-                out.append((name, backend, "replay", r.get("reason", "not available"), ">= 0.9", "-"))
-            else:
-                unit, a_key, r_key = ("events/s", "events_per_s", "events_per_s") if backend == "echo" else \
-                    ("tokens/s", "tokens_per_s", "completion_tokens_per_s")
-                out.append((name, backend, f"{unit} replay vs (a) ({r['events']} events)",
-                            f"{r['replay'][r_key]:.0f} vs {r['in_process'][a_key]:.0f}", "-", "-"))
-                out.append((name, backend, "replay/(a)" + (" (echo: overhead only, no target)" if met is None else ""),
-                            f"{r['replay_over_a']:.2f}", ">= 0.9" if met is not None else "-", _met(met)))
+            unit, a_key, r_key = ("events/s", "events_per_s", "events_per_s") if backend == "echo" else \
+                ("tokens/s", "tokens_per_s", "completion_tokens_per_s")
+            out.append((name, backend, f"{unit} replay vs (a) ({r['events']} events)",
+                        f"{r['replay'][r_key]:.0f} vs {r['in_process'][a_key]:.0f}", "-", "-"))
+            out.append((name, backend, "replay/(a)" + (" (echo: overhead only, no target)" if met is None else ""),
+                        f"{r['replay_over_a']:.2f}", ">= 0.9" if met is not None else "-", _met(met)))
     return out
 
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from deploy_render import build, pod_containers
 from deploy_support import (
+    CLI_CONTRACT,
     DOCKERFILES,
     OVERLAYS,
     cli_commands,
@@ -171,3 +172,7 @@ def test_healthcheck_script(tmp_path) -> None:  # noqa: ANN001
         assert run(HEALTHCHECK_URL=url + "missing") == 1
     finally:
         server.shutdown()
+
+
+def test_the_cli_offers_every_command_of_the_design_contract() -> None:
+    assert CLI_CONTRACT <= KNOWN, f"missing from {SOURCE}: {sorted(CLI_CONTRACT - KNOWN)}"
