@@ -65,6 +65,10 @@ class AspectPhrase(BaseModel):
 
     phrase: str = Field(min_length=1, max_length=80)
     review_ids: list[str] = Field(min_length=1)
+    count: int = Field(
+        0, ge=0,
+        description="How many of the reviews read say it (the size of review_ids); 0 in results written before counts",
+    )
 
 
 class ReviewSummaryResult(_Result):
