@@ -1,43 +1,5 @@
-"""Per-SKU review state: exact stats, debounce, incremental/rebuild summary requests.
-
-Pure and JSON-serialisable (`to_dict` / `from_dict`): the Faust review agent keeps one
-`SkuReviewState` per SKU in a changelog-backed table and calls
-
-    state.apply(event, now=...)            # every valid ReviewEvent (idempotent)
-    if state.due(now, min_reviews, max_wait_s):
-        request = state.make_request(now, prompt_version)   # -> generation.requests
-    state.apply_result(result)             # every ReviewSummaryResult read back from
-                                           # reviews.summaries (idempotent)
-
-Policies (see docs/summaries.md):
-
-* Idempotency. Every review keeps the order key of the event that last wrote it:
-  ``(source_version, type rank, event_id)`` with deleted > updated > created at equal
-  times. An event whose key is <= the stored key is ignored (redelivery, or an older event
-  arriving late); deletes leave a tombstone with their key, so a late create/update older
-  than the delete cannot resurrect the review. The final state therefore depends only on
-  the set of events, never on their order or on how often each was delivered.
-* Stats count every live (non-deleted) review, including exact/near duplicates, spam and
-  injection attempts: their ratings are real input. Their *text* is kept out of prompts
-  and out of extractive summaries.
-* Memory: rating/verified/hash metadata is kept for every live review (stats stay exact
-  through updates and deletes); texts are capped at `max_texts` per SKU. Eviction keeps
-  pending texts, texts cited by the current pros/cons, and a uniform bottom-k sample of
-  the rest (by a hash of the review id) so rebuilds still see a fair sample.
-* Rebuilds (a fresh sample of all stored texts instead of previous summary + new
-  reviews): the first summary, after `rebuild_every` incremental refreshes, when the rating
-  histogram moved by more than `shift_tvd` (total variation) or the review count grew by
-  `growth_factor` since the last rebuild (so a young SKU's summary is rebuilt at 2, 4, 8,
-  ... reviews: O(log n) rebuilds), when a summarised review was edited or deleted, and
-  when only stats changed (no new text to read).
-* Debounce: due when `min_reviews` promptable reviews are pending, or the oldest pending
-  change (any review, or a stats-only change such as a delete) is `max_wait_s` old, and
-  no request is in flight (an in-flight request older than `in_flight_timeout_s` is
-  considered lost).
-* Coverage is a watermark: every change gets a sequence number; a request remembers the
-  sequence number it was built at, and its result marks summarised exactly the reviews
-  not modified since. Reviews that arrive while a request is in flight stay pending.
-"""
+"""`SkuReviewState`: exact stats, debounce and summary requests for one SKU (policies: the
+package docstring)."""
 
 from __future__ import annotations
 
@@ -48,138 +10,22 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from foundation.textsafety.review_text import (
-    clean,
-    content_hash,
     is_near_duplicate,
-    looks_like_injection,
-    near_duplicate_key,
-    redact,
-    spam_reason,
-    tame_case,
 )
 from schemas.events import ReviewEvent
 from schemas.generation import ReviewSnippet, ReviewStats, SummaryRequest
-
-STATE_VERSION = 1
-_TYPE_RANK = {"review.created": 0, "review.updated": 1, "review.deleted": 2}
-
-
-@dataclass(frozen=True)
-class ReviewStateConfig:
-    """Knobs of the summary policy. Not serialised: the agent passes its settings."""
-
-    max_texts: int = 200  # review texts stored per SKU (metadata is kept for all)
-    max_review_chars: int = 1000  # one review's text in a prompt
-    prompt_char_budget: int = 4000  # all review texts of one request (~1,000 tokens)
-    max_prompt_reviews: int = 24  # <= SummaryRequest.reviews max_length (200)
-    anchor_reviews: int = 4  # incremental: reviews cited by the previous pros/cons, re-sent
-    rebuild_every: int = 5  # a rebuild after this many incremental refreshes
-    shift_tvd: float = 0.2  # rebuild when rating distribution moved this far (total variation)
-    growth_factor: float = 2.0  # rebuild when the review count grew this much since the last rebuild
-    in_flight_timeout_s: float = 120.0  # a request without result after this is presumed lost
-    max_tombstones: int = 10_000  # deletes remembered per SKU (oldest forgotten first)
-    recent_requests: int = 4  # watermarks remembered for late results
-
-
-DEFAULT_CONFIG = ReviewStateConfig()
-
-
-@dataclass
-class ReviewRecord:
-    rating: int
-    verified: bool
-    key: list  # [source_version, type rank, event_id] of the event that wrote it
-    hash: str  # content_hash of the cleaned text (exact duplicates)
-    simhash: str  # near_duplicate_key (near duplicates)
-    text: str | None  # cleaned, case-tamed, PII/links masked, truncated; None once evicted
-    spam: str | None = None
-    injection: bool = False
-    duplicate_of: str | None = None
-    summarised: bool = False
-    pending_since: float | None = None
-    seq: int = 0  # state sequence number of the last change to this record
-    arrival: int = 0  # sequence number when first seen (recency)
-
-    @property
-    def excluded(self) -> str | None:
-        """Why this review's text stays out of prompts, or None."""
-        if self.injection:
-            return "injection"
-        if self.spam:
-            return f"spam:{self.spam}"
-        if self.duplicate_of:
-            return f"duplicate_of:{self.duplicate_of}"
-        if not self.text:
-            return "no_text"
-        return None
-
-    @property
-    def promptable(self) -> bool:
-        return self.excluded is None
-
-
-ChangeAction = Literal["created", "updated", "deleted", "redelivered", "stale", "noop"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """What `apply` did with one event (for metrics and logs)."""
-
-    action: ChangeAction
-    review_id: str
-    stats_changed: bool = False
-    text_changed: bool = False
-    excluded: str | None = None
-
-    @property
-    def applied(self) -> bool:
-        return self.action in ("created", "updated", "deleted")
-
-
-def _order_key(event: ReviewEvent) -> list:
-    return [event.source_version, _TYPE_RANK[event.type], event.event_id]
-
-
-def _key_tuple(key: list) -> tuple:
-    return (int(key[0]), int(key[1]), str(key[2]))
-
-
-def _priority(review_id: str) -> int:
-    """Deterministic pseudo-random priority: bottom-k by this is a uniform sample."""
-    return int.from_bytes(hashlib.blake2b(review_id.encode(), digest_size=8).digest(), "big")
-
-
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit * 0.6 else cut).rstrip(" ,;:-") + "…"
-
-
-def total_variation(a: dict[str, int] | list[int], b: dict[str, int] | list[int]) -> float:
-    """Total variation distance between two rating histograms (0 = same shape, 1 = disjoint)."""
-    va = list(a.values()) if isinstance(a, dict) else list(a)
-    vb = list(b.values()) if isinstance(b, dict) else list(b)
-    sa, sb = sum(va), sum(vb)
-    if sa == 0 or sb == 0:
-        return 0.0 if sa == sb else 1.0
-    return 0.5 * sum(abs(x / sa - y / sb) for x, y in zip(va, vb))
-
-
-def prepare_text(text: str, title: str | None = None, max_chars: int = DEFAULT_CONFIG.max_review_chars) -> dict:
-    """Everything derived from a review's text: the stored (safe) text and the flags."""
-    body = clean(text)
-    head = clean(title or "")
-    full = f"{head.rstrip('.!?')}. {body}" if head and head.casefold() not in body.casefold() else body
-    injection = looks_like_injection(text) or (bool(title) and looks_like_injection(title or ""))
-    return {
-        "hash": content_hash(body),
-        "simhash": near_duplicate_key(body),
-        "spam": spam_reason(body),
-        "injection": injection,
-        "text": _truncate(redact(tame_case(full)), max_chars) if full else None,
-    }
+from streams.review_state.records import (
+    DEFAULT_CONFIG,
+    STATE_VERSION,
+    Change,
+    ReviewRecord,
+    ReviewStateConfig,
+    eviction_priority,
+    key_tuple,
+    order_key,
+    prepare_text,
+    total_variation,
+)
 
 
 @dataclass
@@ -243,11 +89,11 @@ class SkuReviewState:
             raise ValueError(f"event for sku {event.sku!r} applied to state of {self.sku!r}")
         now = time.time() if now is None else now
         rid = event.review_id
-        key = _order_key(event)
+        key = order_key(event)
         current = self.reviews.get(rid)
         stored = current.key if current else self.tombstones.get(rid)
-        if stored is not None and _key_tuple(key) <= _key_tuple(stored):
-            same = _key_tuple(key) == _key_tuple(stored)
+        if stored is not None and key_tuple(key) <= key_tuple(stored):
+            same = key_tuple(key) == key_tuple(stored)
             return Change("redelivered" if same else "stale", rid)
         self._note_version(event)
         if event.type == "review.deleted":
@@ -278,7 +124,7 @@ class SkuReviewState:
         record = self.reviews.pop(rid, None)
         self.tombstones[rid] = key
         if len(self.tombstones) > config.max_tombstones:
-            oldest = min(self.tombstones, key=lambda r: _key_tuple(self.tombstones[r]))
+            oldest = min(self.tombstones, key=lambda r: key_tuple(self.tombstones[r]))
             del self.tombstones[oldest]
         if record is None:
             return Change("noop", rid)  # delete of a review never seen: tombstone only
@@ -358,9 +204,9 @@ class SkuReviewState:
             if r.excluded is not None:
                 return (0, r.arrival)
             if r.summarised and rid not in cited:
-                return (1, -_priority(rid))
+                return (1, -eviction_priority(rid))
             if r.summarised:
-                return (2, -_priority(rid))
+                return (2, -eviction_priority(rid))
             return (3, r.arrival)
 
         for rid in sorted(with_text, key=rank)[:excess]:
@@ -443,7 +289,7 @@ class SkuReviewState:
             buckets.setdefault(self.reviews[rid].rating, []).append(rid)
         for rating, ids in buckets.items():
             if rebuild:
-                ids.sort(key=lambda r: (not self.reviews[r].verified, _priority(r)))
+                ids.sort(key=lambda r: (not self.reviews[r].verified, eviction_priority(r)))
             else:
                 ids.sort(key=lambda r: (not self.reviews[r].verified, -self.reviews[r].arrival))
         share = {k: len(v) for k, v in buckets.items()}
