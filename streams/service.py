@@ -7,7 +7,7 @@ import sys
 import faust
 from prometheus_client import generate_latest
 
-from foundation.kafka import faust_broker_url, faust_credentials
+from foundation.kafka import faust_credentials
 from foundation.metrics import Metrics
 from foundation.settings import Settings
 from streams.app import create_app
@@ -15,14 +15,14 @@ from streams.dead_letters import DeadLetterSink
 from streams.products import register_product_agent
 from streams.reviews import ReviewSummaries
 from streams.supervision import EXIT_AGENT_CRASHED, Supervision
-from streams.transport import fetched_log_ends, use_true_log_ends
+from streams.transport import broker_url
 
 
 def build_streams(settings: Settings, metrics: Metrics, supervision: Supervision | None = None) -> faust.App:
     supervision = supervision or Supervision()
     app = create_app(
         app_id=settings.streams.app_id,
-        broker=faust_broker_url(settings.kafka),
+        broker=broker_url(settings.kafka),  # selects the patched transport (streams/transport.py)
         credentials=faust_credentials(settings.kafka),
         data_dir=settings.streams.data_dir,
         web_port=settings.streams.web_port,
@@ -30,7 +30,6 @@ def build_streams(settings: Settings, metrics: Metrics, supervision: Supervision
         session_timeout_s=settings.kafka.session_timeout_s,
         heartbeat_interval_s=settings.kafka.heartbeat_interval_s,
     )
-    use_true_log_ends(app, fetched_log_ends(settings.kafka))
     dead_letters = DeadLetterSink(app, metrics)
     register_product_agent(app, settings, metrics, dead_letters, supervision)
     ReviewSummaries(app, settings, metrics, dead_letters, supervision)
@@ -52,14 +51,17 @@ def build_streams(settings: Settings, metrics: Metrics, supervision: Supervision
     return app
 
 
+def streams_worker(app: faust.App, log_level: str) -> faust.Worker:
+    # override_logging=False: the Worker would replace the root handlers with its own
+    # plain-text format; keep ours (structlog JSON lines), configured by the CLI.
+    return faust.Worker(app, loglevel=log_level, quiet=True, redirect_stdouts=False, override_logging=False)
+
+
 def run_streams(settings: Settings, metrics: Metrics | None = None) -> None:
     """Run in the foreground until SIGINT/SIGTERM; Faust commits acked offsets on stop."""
     supervision = Supervision()
     app = build_streams(settings, metrics or Metrics(), supervision)
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
-    # The Worker would replace the root handlers with its own plain-text format; keep
-    # ours (structlog JSON lines), configured by the CLI.
-    worker._setup_logging = lambda: None  # type: ignore[method-assign]
+    worker = streams_worker(app, settings.log_level)
     try:
         worker.execute_from_commandline()
     finally:

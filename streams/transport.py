@@ -17,13 +17,20 @@ advancing the read offset after it, so the re-fetched 102 was dropped as already
 and a delivery cancelled by a flow stop counted as read all the same. Here the records
 of a partition fetched before its latest seek are skipped (they are fetched again), and
 a cancelled delivery rewinds its partition to that message.
+
+The transport is the named driver `shopscribe-aiokafka://` (the `faust.transports` entry
+point in pyproject.toml; faust picks a driver by the broker URL's scheme), so an App built
+with `broker_url(...)` gets it the way faust expects, not by assignment to `app.transport`.
+It reaches into faust internals (`_drain_messages` is copied from faust-streaming 0.15.3,
+and five private members are overridden); tests/unit/streams/test_transport.py pins the
+sources it replaces by hash, so a faust or aiokafka upgrade fails there until re-checked.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 from faust.transport.consumer import CONSUMER_FETCHING
@@ -32,32 +39,45 @@ from faust.types import TP
 from kafka import KafkaConsumer, TopicPartition
 from mode import Service, ServiceT
 
-from foundation.kafka import kafka_python_config, log_end_offsets
+from foundation.kafka import log_end_offsets
 from foundation.logging import get_logger
 from foundation.settings import KafkaSettings
 
 log = get_logger(__name__)
 
-LogEnds = Callable[[list[TopicPartition]], dict[TopicPartition, int]]
+SCHEME = "shopscribe-aiokafka"  # the entry point's name in pyproject.toml
 
 
-def fetched_log_ends(kafka: KafkaSettings) -> LogEnds:
-    """Log ends per partition from a short-lived kafka-python consumer (blocking)."""
+def broker_url(kafka: KafkaSettings) -> str:
+    """Faust's `broker` setting that selects this transport."""
+    return ";".join(f"{SCHEME}://{host.strip()}" for host in kafka.bootstrap.split(","))
 
-    def log_ends(partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        consumer = KafkaConsumer(**kafka_python_config(kafka), group_id=None, enable_auto_commit=False)
-        try:
-            return log_end_offsets(consumer, partitions)
-        finally:
-            consumer.close()
 
-    return log_ends
+def fetched_log_ends(config: Mapping[str, Any], partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """Log ends per partition from a short-lived kafka-python consumer on `config` (blocking)."""
+    consumer = KafkaConsumer(**config, group_id=None, enable_auto_commit=False)
+    try:
+        return log_end_offsets(consumer, partitions)
+    finally:
+        consumer.close()
 
 
 class TrueEndConsumerThread(driver.AIOKafkaConsumerThread):
-    """Recovery highwaters: the larger of ListOffsets and `log_ends` (bound by `transport_class`)."""
+    """Recovery highwaters: the larger of ListOffsets and the fetched log ends."""
 
-    log_ends: LogEnds
+    def kafka_python_config(self) -> dict[str, Any]:
+        """The servers and auth of this thread's aiokafka consumer, for kafka-python (the
+        auth keyword names are the same in both clients)."""
+        transport = cast(driver.Transport, self.transport)
+        conf = self.app.conf
+        return {
+            "bootstrap_servers": driver.server_list(transport.url, transport.default_port),
+            "request_timeout_ms": int(conf.broker_request_timeout * 1000),
+            **driver.credentials_to_aiokafka_auth(conf.broker_credentials, conf.ssl_context),
+        }
+
+    def log_ends(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return fetched_log_ends(self.kafka_python_config(), partitions)
 
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
         listed = dict(await super()._highwaters(partitions))
@@ -144,33 +164,16 @@ class RewindingConsumer(driver.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
+    def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
+        return TrueEndConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
     async def _rewind(self, tp: TP, offset: int) -> None:
         log.warning("delivery_interrupted_rewinding", topic=tp.topic, partition=tp.partition, offset=offset)
         if tp in self.assignment():  # else its new owner reads it from the committed offset
             await self.seek(tp, offset)
 
 
-def transport_class(log_ends: LogEnds) -> type[driver.Transport]:
-    """The aiokafka Transport whose consumer thread is a `TrueEndConsumerThread` on `log_ends`."""
+class Transport(driver.Transport):
+    """faust's aiokafka transport with the consumer above (entry point `shopscribe-aiokafka`)."""
 
-    bound = log_ends
-
-    class ConsumerThread(TrueEndConsumerThread):
-        log_ends = staticmethod(bound)
-
-    class Consumer(RewindingConsumer):
-        thread_class = ConsumerThread
-
-        def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
-            return self.thread_class(self, loop=self.loop, beacon=self.beacon)
-
-    class Transport(driver.Transport):
-        pass
-
-    Transport.Consumer = Consumer
-    return Transport
-
-
-def use_true_log_ends(app: Any, log_ends: LogEnds) -> None:
-    """Give `app` the transport above; call before anything touches `app.transport`."""
-    app.transport = transport_class(log_ends)(app.conf.broker_consumer, app)
+    Consumer = RewindingConsumer
