@@ -89,8 +89,10 @@ class EmbeddedBroker:
                    "--storage-engine", self.storage]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, **self.env} if self.env else None
+        # A process group of its own: a terminal's Ctrl-C reaches only our process, which
+        # then stops the broker in order (after the parts that still commit through it).
         self._process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
-                                         env=env)
+                                         env=env, process_group=0)
         wait_until_ready(self.bootstrap, ready_timeout_s, process=self._process)
         log.info("broker_ready", bootstrap=self.bootstrap, storage=self.storage, pid=self._process.pid)
         return self
@@ -108,6 +110,11 @@ class EmbeddedBroker:
     def wait(self) -> int:
         assert self._process is not None
         return self._process.wait()
+
+    def check_alive(self) -> None:
+        """Raise if the broker process has exited (it only does so on its own by failing)."""
+        if self._process is not None and self._process.poll() is not None:
+            raise BrokerError(f"broker exited with code {self._process.returncode}; see {self.log_path or 'its output'}")
 
     def __enter__(self) -> EmbeddedBroker:
         return self.start()

@@ -28,17 +28,19 @@ app = typer.Typer(
 def broker(port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = DEFAULT_PORT,
            storage: Annotated[str, typer.Option(help="memory://tansu/ or s3://bucket/ (needs AWS_* env)")] = "memory://tansu/") -> None:
     """Run the embedded Kafka-protocol broker (Tansu) on 127.0.0.1 and create the topics."""
-    from shopscribe.broker import EmbeddedBroker, ensure_topics
+    from shopscribe.broker import BrokerError, EmbeddedBroker, ensure_topics
+    from shopscribe.stack import StopSignals
 
     settings = build_settings(bootstrap=f"127.0.0.1:{port}")
-    with EmbeddedBroker(port, storage=storage) as embedded:
-        created = ensure_topics(settings.kafka, settings.topics)
-        typer.echo(json.dumps({"bootstrap": embedded.bootstrap, "topics_created": created}))
-        signal.signal(signal.SIGTERM, lambda *_: embedded.stop())
-        try:
-            embedded.wait()
-        except KeyboardInterrupt:
-            pass
+    try:
+        with EmbeddedBroker(port, storage=storage) as embedded:
+            created = ensure_topics(settings.kafka, settings.topics)
+            with StopSignals() as stop:
+                typer.echo(json.dumps({"bootstrap": embedded.bootstrap, "topics_created": created}))
+                stop.wait(embedded.check_alive)  # SIGINT or SIGTERM: leave the blocks, stop the broker
+    except BrokerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -73,20 +75,25 @@ def worker(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = 
 @app.command()
 def up(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None) -> None:
     """Embedded broker (unless --bootstrap) + streams + worker in the foreground; Ctrl-C stops all."""
-    from shopscribe.stack import LocalStack
+    from shopscribe.stack import STOP_GRACE_S, LocalStack, StackError, StopSignals
 
     settings = build_settings(bootstrap, backend, model)
     work_dir = Path(".shopscribe")
-    with LocalStack(settings, work_dir, embedded=_embedded(bootstrap), fixed_ports=True) as stack:
-        typer.echo(f"shopscribe is up on {settings.kafka.bootstrap}; metrics on :{settings.streams.web_port}/metrics "
-                   f"(streams) and :{settings.worker.metrics_port}/metrics (worker); logs in {work_dir}/; Ctrl-C to stop",
-                   err=True)
-        try:
-            while True:
-                stack.check_alive()
-                signal.sigtimedwait([signal.SIGINT, signal.SIGTERM], 1.0)
-        except KeyboardInterrupt:
-            pass
+    try:
+        with LocalStack(settings, work_dir, embedded=_embedded(bootstrap), fixed_ports=True) as stack, \
+                StopSignals() as stop:
+            typer.echo(f"shopscribe is up on {settings.kafka.bootstrap}; metrics on :{settings.streams.web_port}/metrics "
+                       f"(streams) and :{settings.worker.metrics_port}/metrics (worker); logs in {work_dir}/; "
+                       "Ctrl-C or SIGTERM to stop", err=True)
+            received = stop.wait(stack.check_alive)
+            typer.echo(f"{signal.Signals(received).name}: stopping (up to {STOP_GRACE_S:.0f} s to drain and commit)",
+                       err=True)
+    except StackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:  # a second Ctrl-C: the stop killed what was left
+        raise typer.Exit(130) from None
+    typer.echo("stopped", err=True)
 
 
 @app.command()

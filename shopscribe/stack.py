@@ -15,14 +15,22 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 from foundation.logging import get_logger
 from foundation.settings import Settings
-from shopscribe.broker import EmbeddedBroker, die_with_parent, ensure_topics, free_port
+from shopscribe.broker import BrokerError, EmbeddedBroker, die_with_parent, ensure_topics, free_port
 
 log = get_logger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# On stop every part gets SIGTERM and this long, together, to drain and commit; what is
+# still running then is killed (its uncommitted work is redone after a restart:
+# at-least-once). The broker is stopped last, so the parts can commit through it.
+# README ("Stopping") states the bound that follows: STOP_GRACE_S + EmbeddedBroker's 5 s.
+STOP_GRACE_S = 20.0
 
 
 class StackError(RuntimeError):
@@ -86,9 +94,11 @@ class LocalStack:
         env = {**os.environ, **settings_env(self.settings)}
         log_file = open(self.work_dir / f"{part}.log", "ab")
         stdout = log_file if self.quiet else None
+        # A process group of its own: a terminal's Ctrl-C reaches only the stack, which
+        # stops its parts in order; a part that saw it too would exit and look crashed.
         self.processes[part] = subprocess.Popen(
             [sys.executable, "-m", "shopscribe", part], env=env, stdout=stdout,
-            stderr=subprocess.STDOUT if self.quiet else None, preexec_fn=die_with_parent,
+            stderr=subprocess.STDOUT if self.quiet else None, preexec_fn=die_with_parent, process_group=0,
         )
 
     def _wait(self, check, part: str, deadline: float) -> None:  # noqa: ANN001 - a zero-arg predicate
@@ -106,17 +116,23 @@ class LocalStack:
         for name, process in self.processes.items():
             if process.poll() is not None:
                 raise StackError(f"{name} exited with code {process.returncode}; see {self.work_dir / name}.log")
+        if self.broker:
+            try:
+                self.broker.check_alive()
+            except BrokerError as exc:
+                raise StackError(str(exc)) from None
 
     def stop(self) -> None:
         try:
             for process in self.processes.values():
                 if process.poll() is None:
                     process.terminate()
-            for process in self.processes.values():
+            deadline = time.monotonic() + STOP_GRACE_S
+            for name, process in self.processes.items():
                 try:
-                    process.wait(timeout=20)
+                    process.wait(timeout=max(0.0, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    pass
+                    log.warning("stop_grace_exceeded", part=name, grace_s=STOP_GRACE_S, pid=process.pid)
         finally:
             # Also when a second signal interrupts the wait: a child stuck in C code (its
             # SIGTERM handler never runs) must not outlive the stack.
@@ -141,6 +157,33 @@ class LocalStack:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+class StopSignals:
+    """Holds SIGINT and SIGTERM from `with` on, for `wait` to take.
+
+    Blocked and taken by sigtimedwait, a signal sent once the process has said it is up
+    (enter before printing that) is never lost: it stays pending until `wait` takes it,
+    instead of interrupting a liveness check half done or being taken and dropped. Leaving
+    the block unblocks them, so a second Ctrl-C interrupts the stop that follows (and the
+    stop then kills what is left). Main thread only: the mask is per thread."""
+
+    def __enter__(self) -> StopSignals:
+        self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        return self
+
+    def wait(self, check_alive: Callable[[], None], every_s: float = 1.0) -> int:
+        """The number of the first stop signal; `check_alive` (it raises when a part has
+        died) runs every `every_s` meanwhile."""
+        while True:
+            check_alive()
+            received = signal.sigtimedwait(STOP_SIGNALS, every_s)
+            if received is not None:
+                log.info("stop_signal", signal=signal.Signals(received.si_signo).name)
+                return received.si_signo
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
 
 
 def _raise_exit(signum: int, _frame: object) -> None:
