@@ -10,7 +10,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from foundation.kafka import check_connection, kafka_python_config, producer
+from foundation.kafka import check_connection, kafka_python_config, log_end_offsets, producer
 from foundation.settings import Settings
 
 
@@ -48,11 +48,14 @@ def tail(settings: Settings, topic: str, *, from_beginning: bool, max_messages: 
                              auto_offset_reset="earliest" if from_beginning else "latest")
     try:
         partitions = _partitions(consumer, topic)
-        consumer.assign(partitions)
         if from_beginning:
+            consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
         else:
-            consumer.seek_to_end(*partitions)
+            # Not seek_to_end: a broker may list an end short of the last record (tansu:
+            # the last batch's base offset + 1), and tail would print old records as new.
+            for tp, end in log_end_offsets(consumer, partitions).items():
+                consumer.seek(tp, end)
         seen = 0
         deadline = time.monotonic() + timeout_s if timeout_s else None
         while deadline is None or time.monotonic() < deadline:
