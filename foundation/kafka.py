@@ -117,18 +117,35 @@ def check_connection(kafka: KafkaSettings, timeout_s: float = 5.0) -> None:
     raise ConnectionCheckError(f"no bootstrap server reachable: {'; '.join(errors)}")
 
 
-def log_end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition], timeout_s: float = 5.0) -> dict:
-    """The true log end per partition. Tansu answers ListOffsets(latest) with the base
-    offset of the last record batch + 1, short of the end when that batch holds several
-    records; a fetch response's high watermark is right on every broker, so take the
-    larger of the two. Leaves `partitions` assigned to `consumer`."""
+def log_end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition], timeout_s: float = 5.0, *,
+                    kafka: KafkaSettings | None = None) -> dict[TopicPartition, int]:
+    """The true log end per partition; leaves `partitions` assigned to `consumer`.
+
+    Plain ListOffsets(latest) where `kafka` says the broker answers it right. A broker with
+    `short_end_offsets` (tansu 0.6: the base offset of the last record batch + 1, short of
+    the end when that batch holds several records) is probed: a fetch response's high
+    watermark is right on every broker, so take the larger of the two. Without `kafka` the
+    probe runs, the answer that is right everywhere."""
     listed = consumer.end_offsets(partitions)
     consumer.assign(partitions)
+    if kafka is not None and not kafka.short_end_offsets:
+        return dict(listed)
     for tp in partitions:
         consumer.seek(tp, max(listed[tp] - 1, 0))
     deadline = time.monotonic() + timeout_s
     while any(consumer.highwater(tp) is None for tp in partitions) and time.monotonic() < deadline:
         consumer.poll(timeout_ms=100, max_records=1)
+    return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in partitions}
+
+
+def live_end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition],
+                     kafka: KafkaSettings) -> dict[TopicPartition, int]:
+    """End offsets of partitions a running consumer reads, without moving its positions:
+    on a broker with `short_end_offsets`, also the high watermark of its last fetch (the
+    partitions it has not fetched from yet keep the listed, possibly short, end)."""
+    listed = consumer.end_offsets(partitions)
+    if not kafka.short_end_offsets:
+        return dict(listed)
     return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in partitions}
 
 

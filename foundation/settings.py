@@ -44,6 +44,12 @@ class KafkaSettings(_Group):
     session_timeout_s: float = Field(30.0, description="SHOPSCRIBE_KAFKA__SESSION_TIMEOUT_S")
     heartbeat_interval_s: float = Field(3.0, description="SHOPSCRIBE_KAFKA__HEARTBEAT_INTERVAL_S")
     request_timeout_s: float = Field(30.0, description="SHOPSCRIBE_KAFKA__REQUEST_TIMEOUT_S")
+    # A broker quirk as a capability, asked for in one place (`foundation.kafka`): the embedded
+    # broker (tansu 0.6) answers ListOffsets(latest) with the last batch's base offset + 1.
+    short_end_offsets: bool = Field(
+        False, description="SHOPSCRIBE_KAFKA__SHORT_END_OFFSETS: the broker reports end offsets short of the log "
+        "end (the embedded broker); read the true end from a fetch's high watermark"
+    )
 
     def password(self) -> str | None:
         if self.sasl_password is not None:

@@ -43,7 +43,8 @@ def make_settings_factory(broker, tmp_path_factory) -> Callable[..., Settings]: 
     def factory(backend: str = "transformers", **groups: dict) -> Settings:
         run = uuid.uuid4().hex[:8]
         base = Settings().with_overrides(
-            kafka={"bootstrap": broker.bootstrap, "session_timeout_s": 6.0, "heartbeat_interval_s": 1.0},
+            kafka={"bootstrap": broker.bootstrap, "session_timeout_s": 6.0, "heartbeat_interval_s": 1.0,
+                   "short_end_offsets": True},
             topics={name: f"t{run}.{default}" for name, default in (
                 ("products", "products.events"), ("reviews", "reviews.events"), ("requests", "generation.requests"),
                 ("descriptions", "products.descriptions"), ("summaries", "reviews.summaries"))},
