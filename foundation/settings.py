@@ -97,6 +97,10 @@ class StreamsSettings(_Group):
     # exceed the worker's worst batch latency: shorter, and a slow worker (CPU, overload) gets
     # the same requests again and again (the worker coalesces such duplicates per poll).
     summary_in_flight_timeout_s: float = Field(300.0, gt=0, description="SHOPSCRIBE_STREAMS__SUMMARY_IN_FLIGHT_TIMEOUT_S")
+    # Events are ordered by their `occurred_at` (last-write-wins): one dated far ahead would
+    # outrank every real update of its SKU. Five minutes tolerates ordinary clock drift.
+    max_future_skew_s: float = Field(300.0, ge=0, description="SHOPSCRIBE_STREAMS__MAX_FUTURE_SKEW_S: events dated "
+                                     "more than this ahead of the streams clock go to the DLQ (future_timestamp)")
 
 
 class WorkerSettings(_Group):

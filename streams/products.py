@@ -1,7 +1,8 @@
 """The product agent: validate -> hash -> skip unchanged -> micro-batch into requests.
 
 Events are read as raw bytes so that nothing a producer sends can crash the agent: every
-record is either a request, a counted skip, or a dead letter.
+record is either a request, a counted skip, or a dead letter (invalid, or dated beyond the
+clock-skew margin in the future: `streams/intake.py`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ from foundation.logging import get_logger
 from foundation.metrics import Metrics
 from foundation.settings import Settings
 from schemas import (
-    DecodeError,
     DescriptionRequest,
     GenerationBatch,
     ProductEvent,
-    decode,
     encode,
     headers,
 )
 from schemas.hashing import input_hash
 from streams.dead_letters import DeadLetterSink
+from streams.intake import Rejected, admit
 from streams.supervision import Supervision
 
 log = get_logger(__name__)
@@ -75,12 +75,13 @@ def register_product_agent(app: faust.App, settings: Settings, metrics: Metrics,
     async def products(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.streams.batch_size, within=settings.streams.batch_wait_s):
             batch: list[DescriptionRequest] = []
+            now = time.time()
             for event in events:
                 metrics.events_in.labels(topic=topics.products).inc()
-                try:
-                    product = decode(event.message.value, ProductEvent)
-                except DecodeError as exc:
-                    await dead_letters.send(event, exc.kind, exc.reason)
+                product = admit(event.message.value, ProductEvent, now=now,
+                                max_future_skew_s=settings.streams.max_future_skew_s)
+                if isinstance(product, Rejected):
+                    await dead_letters.send(event, product.error, product.reason)
                     continue
                 digest = input_hash(product, prompt_version)
                 decision = decide(product, digest, last_requested.get(product.sku.encode()))
