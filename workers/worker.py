@@ -7,12 +7,14 @@ Order of operations per poll, and why:
 3. publish every result with acks=all and wait for the acks;
 4. only then commit the input offsets (at-least-once: a crash redelivers, and duplicates
    are harmless because results are keyed by SKU and carry their versions).
+
+Polling, committing, rebalances and SIGTERM belong to `foundation.consumer.ConsumerLoop`;
+this module says what a poll is (`poll_with_linger`), how it is handled (`handle`) and how
+it is made durable (`flush`: every send acknowledged).
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -20,9 +22,8 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata
 
+from foundation.consumer import POLL_TIMEOUT_MS, ConsumerLoop, Polled
 from foundation.kafka import consumer_group_config, kafka_python_config
 from foundation.logging import get_logger
 from foundation.metrics import Metrics
@@ -43,18 +44,14 @@ from workers.publisher import ResultPublisher
 
 log = get_logger(__name__)
 
-POLL_TIMEOUT_MS = 200
-
 
 class GenerationWorker:
     def __init__(self, settings: Settings, handler: RequestHandler, metrics: Metrics) -> None:
         self.settings = settings
         self.handler = handler
         self.metrics = metrics
-        self.stopping = threading.Event()
         kafka = settings.kafka
         self.consumer = KafkaConsumer(
-            settings.topics.requests,
             **kafka_python_config(kafka),
             **consumer_group_config(kafka),
             group_id=settings.worker.group_id,
@@ -68,17 +65,19 @@ class GenerationWorker:
                                       max_in_flight_requests_per_connection=1)
         self.publisher = ResultPublisher(self.producer, settings, metrics)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
+        self.loop = ConsumerLoop(self.consumer, self.handle, self.flush, name="worker", poll=self._poll)
+        self.loop.subscribe([settings.topics.requests])
+        self.stopping = self.loop.stopping
 
     # -- lifecycle -------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stopping.set())
+        self.loop.install_signal_handlers()
 
     def wait_for_assignment(self, timeout_s: float) -> bool:
         """Poll until the group has given this worker partitions (readiness, not a sleep)."""
         deadline = time.monotonic() + timeout_s
         while not self.consumer.assignment() and time.monotonic() < deadline and not self.stopping.is_set():
-            self._process(self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS))
+            self.loop.poll_once()
         return bool(self.consumer.assignment())
 
     def run(self, ready_file: Path | None = None) -> None:
@@ -89,8 +88,7 @@ class GenerationWorker:
                 raise RuntimeError("no partitions of the requests topic assigned within 300s")
             ready_file.write_text(str(time.time()))
         try:
-            while not self.stopping.is_set():
-                self._process(self._poll())
+            self.loop.run()
         finally:
             self.close()
 
@@ -102,14 +100,11 @@ class GenerationWorker:
         log.info("worker_stopped")
 
     # -- one poll ----------------------------------------------------------------------
-    def _poll(self) -> dict[TopicPartition, list[ConsumerRecord]]:
+    def _poll(self, consumer: KafkaConsumer) -> Polled:
         worker = self.settings.worker
-        return poll_with_linger(self.consumer, worker.max_poll_records, worker.poll_linger_s,
-                                worker.poll_burst_linger_s)
+        return poll_with_linger(consumer, worker.max_poll_records, worker.poll_linger_s, worker.poll_burst_linger_s)
 
-    def _process(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        if not polled:
-            return
+    def handle(self, polled: Polled) -> None:
         requests: list[GenerationRequest] = []
         for records in polled.values():
             for record in records:
@@ -117,7 +112,11 @@ class GenerationWorker:
         requests = self._coalesce(requests)
         if requests:
             self._generate_and_publish(requests)
-        self._commit(polled)
+
+    def flush(self) -> None:
+        """Durable: every result and dead letter sent is acknowledged (acks=all). Each publish
+        and dead letter already waits for its acks; this covers any send still buffered."""
+        self.producer.flush(timeout=self.settings.kafka.request_timeout_s)
 
     def _coalesce(self, requests: list[GenerationRequest]) -> list[GenerationRequest]:
         """Keep only the newest summary request per SKU (highest source_version) of a poll.
@@ -156,43 +155,28 @@ class GenerationWorker:
         (a poll may hold several micro-batches); offsets are committed after the last."""
         limit = self.settings.worker.max_batch_prompts
         chunks = [requests[i:i + limit] for i in range(0, len(requests), limit)]
-        assigned = self.consumer.assignment()
-        self.consumer.pause(*assigned)
         self.metrics.in_flight.set(len(requests))
         try:
-            for chunk in chunks:
-                future = self._executor.submit(self.handler.handle, chunk)
-                self._keep_membership(future)
-                self._publish(future.result())
+            with self.loop.hold():  # partitions paused: polls below only keep the membership
+                for chunk in chunks:
+                    future = self._executor.submit(self.handler.handle, chunk)
+                    self._keep_membership(future)
+                    self._publish(future.result())
         except BackendDead:
             log.critical("backend_dead", exc_info=True)
             raise
         finally:
             self.metrics.in_flight.set(0)
-            self.consumer.resume(*(tp for tp in assigned if tp in self.consumer.assignment()))
 
     def _keep_membership(self, future: Future) -> None:
         # Wait on the generation first and poll only while it is still running: a poll of
         # paused partitions blocks for its whole timeout, which added 200 ms to every
         # batch (74 events/s with the echo backend; docs/benchmarks.md, overhead).
         while not wait_futures([future], timeout=POLL_TIMEOUT_MS / 1000).done:
-            # Paused partitions return nothing; partitions newly assigned by a rebalance
-            # may. Rewind those so they are fetched again after this batch.
-            for tp, records in self.consumer.poll(timeout_ms=0).items():
-                self.consumer.seek(tp, records[0].offset)
-                self.consumer.pause(tp)
+            self.loop.keep_alive()
 
     def _publish(self, results: list[Result]) -> None:
         self.publisher.publish(results)
-
-    def _commit(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        offsets = {tp: OffsetAndMetadata(records[-1].offset + 1, "", -1) for tp, records in polled.items()}
-        try:
-            self.consumer.commit(offsets)
-        except CommitFailedError as exc:
-            # The partitions moved during the batch; their new owner redelivers, and the
-            # duplicate results are harmless (same sku, input hash and version).
-            log.warning("commit_failed_after_rebalance", error=str(exc))
 
     def _dead_letter(self, record: ConsumerRecord, error: str, reason: str) -> None:
         letter = DeadLetter.of(error=error, reason=reason, topic=record.topic, partition=record.partition,
