@@ -8,10 +8,15 @@ import time
 from typing import Any
 
 import pytest
+from kafka import KafkaConsumer, TopicPartition
+from typer.testing import CliRunner
 
-from foundation.kafka import producer
+from foundation.kafka import kafka_python_config, log_end_offsets, producer
 from foundation.settings import Settings
+from schemas import DeadLetter, encode
+from schemas.dead_letter import MAX_ORIGINAL_BYTES
 from shopscribe.broker import ensure_topics
+from shopscribe.cli import app
 from shopscribe.clients import tail
 
 pytestmark = pytest.mark.integration
@@ -48,3 +53,61 @@ def test_tail_without_from_beginning_prints_only_records_sent_after_it_started(s
 
     assert received, "tail printed nothing within 120 s"
     assert "new" in received[0]["value"], f"tail printed an old record first: {received[0]}"
+
+
+def records_on(settings: Settings, topic: str) -> int:
+    consumer = KafkaConsumer(**kafka_python_config(settings.kafka), group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        return sum(log_end_offsets(consumer, partitions).values())
+    finally:
+        consumer.close()
+
+
+@pytest.fixture
+def dead_letters(settings_factory) -> tuple[Settings, str]:  # noqa: ANN001
+    """A DLQ holding three letters from partition 0 of the products topic: offset 0 a 900 KB
+    original (truncated), offset 1 a NULL, offset 2 an empty value."""
+    settings = settings_factory("echo")
+    ensure_topics(settings.kafka, settings.topics)
+    source = settings.topics.products
+    originals = {0: b"{" + b"x" * 900_000, 1: None, 2: b""}
+    letters = [DeadLetter.of(error="invalid_json", reason="bad", topic=source, partition=0, offset=offset,
+                             key=f"SKU-{offset}".encode(), value=value, failed_at_ms=1)
+               for offset, value in originals.items()]
+    with producer(settings) as client:
+        for letter in letters:
+            client.send(settings.topics.dlq(source), value=encode(letter)).get(timeout=30)
+    return settings, settings.topics.dlq(source)
+
+
+def republish(settings: Settings, dlq: str, *flags: str) -> Any:
+    return CliRunner().invoke(app, ["dlq", "republish", dlq, "--bootstrap", settings.kafka.bootstrap, *flags])
+
+
+def test_republish_refuses_a_truncated_original_and_sends_nothing(dead_letters) -> None:  # noqa: ANN001
+    settings, dlq = dead_letters
+    result = republish(settings, dlq)
+    assert result.exit_code == 1
+    assert f"keep only the first {MAX_ORIGINAL_BYTES} bytes" in result.output
+    assert f"{settings.topics.products}:0:0 (900001 bytes)" in result.output
+    assert "--allow-truncated" in result.output
+    assert records_on(settings, settings.topics.products) == 0
+
+
+def test_republish_restores_a_null_as_null_and_an_empty_value_as_empty(dead_letters) -> None:  # noqa: ANN001
+    settings, dlq = dead_letters
+    result = republish(settings, dlq, "--offsets", "0:1,0:2")
+    assert result.exit_code == 0, result.output
+    back = {m["key"]: m["value"] for m in tail(settings, settings.topics.products, from_beginning=True,
+                                                 max_messages=2, timeout_s=60)}
+    assert back == {"SKU-1": None, "SKU-2": ""}
+
+
+def test_republish_sends_the_kept_prefix_only_when_allowed(dead_letters) -> None:  # noqa: ANN001
+    settings, dlq = dead_letters
+    result = republish(settings, dlq, "--offsets", "0:0", "--allow-truncated")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.strip().splitlines()[-1])["truncated"] == 1
+    back = list(tail(settings, settings.topics.products, from_beginning=True, max_messages=1, timeout_s=60))
+    assert len(back[0]["value"]) == MAX_ORIGINAL_BYTES
