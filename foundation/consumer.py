@@ -57,6 +57,12 @@ class LoopStats:
     commit_failures: int = 0  # commits a rebalance refused (the new owner redelivers)
 
 
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set `stop` (main thread only): a loop watching it drains and ends."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
 def _nothing_to_flush() -> None:
     """For handlers whose `handle` is durable on return (a committed DB transaction)."""
 
@@ -95,8 +101,7 @@ class ConsumerLoop:
 
     def install_signal_handlers(self) -> None:
         """SIGTERM/SIGINT stop the loop after its batch in hand (main thread only)."""
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stop())
+        stop_on_signals(self.stopping)
 
     def stop(self) -> None:
         self.stopping.set()

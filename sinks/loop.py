@@ -1,26 +1,26 @@
-"""The consumer loop both sinks share (kafka-python, one consumer group per sink).
+"""What both sinks share: a kafka-python consumer group per sink, run by
+`foundation.consumer.ConsumerLoop`.
 
 poll -> decode -> one DB transaction for the whole poll -> (publish) -> commit offsets.
-Offsets are committed only after the transaction has committed, so a crash redelivers
-records whose effects may already be stored; the stores' last-write-wins upserts make
-that harmless (at-least-once delivery, idempotent consumer). A new group starts from the
-earliest offset: a fresh store is built from the whole history of the topics.
+A sink's `handle(records)` is durable on return (its transaction has committed), so the
+loop commits right after it; a crash redelivers records whose effects may already be
+stored, and the stores' last-write-wins upserts make that harmless (at-least-once
+delivery, idempotent consumer). A new group starts from the earliest offset: a fresh store
+is built from the whole history of the topics.
 """
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata
 
-from foundation.kafka import consumer_group_config, kafka_python_config
+from foundation.consumer import ConsumerLoop, Polled, stop_on_signals
+from foundation.kafka import consumer_group_config, kafka_python_config, live_end_offsets
 from foundation.logging import get_logger
 from foundation.settings import Settings, SinkSettings
 
@@ -76,8 +76,7 @@ class SinkConsumer:
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self.stop())
+        stop_on_signals(self._stop)
 
     def run(self, *, until_caught_up: bool = False, timeout_s: float | None = None,
             on_batch: Callable[[SinkStats], None] | None = None) -> SinkStats:
@@ -85,20 +84,24 @@ class SinkConsumer:
         partition's position has reached its end offset (raises TimeoutError after
         `timeout_s`)."""
         self.consumer = self._consumer()
-        self.consumer.subscribe(self.topics)
+        loop = ConsumerLoop(self.consumer, self._process, name=f"sink-{self.name}", stop=self._stop,
+                            poll=lambda c: c.poll(timeout_ms=int(self.sink.poll_timeout_s * 1000)))
+        loop.subscribe(self.topics)
         deadline = time.monotonic() + timeout_s if timeout_s else None
+
+        def done(polled: Polled) -> bool:
+            self.stats.commits, self.stats.commit_failures = loop.stats.commits, loop.stats.commit_failures
+            if polled and on_batch:
+                on_batch(self.stats)
+            if not polled and until_caught_up and self.caught_up():
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} sink not caught up after {timeout_s}s: {self.lag()}")
+            return False
+
         log.info("sink_started", sink=self.name, group=self.group_id, topics=self.topics)
         try:
-            while not self._stop.is_set():
-                polled = self.consumer.poll(timeout_ms=int(self.sink.poll_timeout_s * 1000))
-                if polled:
-                    self._process(polled)
-                    if on_batch:
-                        on_batch(self.stats)
-                elif until_caught_up and self.caught_up():
-                    break
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError(f"{self.name} sink not caught up after {timeout_s}s: {self.lag()}")
+            loop.run(until=done)
         finally:
             self.consumer.close(autocommit=False)
             self.consumer = None
@@ -106,36 +109,21 @@ class SinkConsumer:
             log.info("sink_stopped", sink=self.name, **self.stats.as_dict())
         return self.stats
 
-    def _process(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    def _process(self, polled: Polled) -> None:
         records = [r for batch in polled.values() for r in batch]
         for record in records:
             self.stats.per_topic[record.topic] = self.stats.per_topic.get(record.topic, 0) + 1
         self.handle(records)  # durable on return
         self.stats.records += len(records)
         self.stats.transactions += 1
-        offsets = {tp: OffsetAndMetadata(batch[-1].offset + 1, "", -1) for tp, batch in polled.items()}
-        try:
-            self.consumer.commit(offsets)
-            self.stats.commits += 1
-        except CommitFailedError as exc:
-            # A rebalance took the partitions: their new owner redelivers, upserts are idempotent.
-            self.stats.commit_failures += 1
-            log.warning("sink_commit_failed_after_rebalance", sink=self.name, error=str(exc))
 
     def lag(self) -> dict[str, int]:
         assert self.consumer is not None
         assigned = list(self.consumer.assignment())
         if not assigned:
             return {}
-        ends = self.consumer.end_offsets(assigned)
-        # The embedded broker (tansu 0.6) answers ListOffsets(latest) with the last record
-        # batch's base offset + 1, short of the end when that batch holds several records;
-        # the high watermark of a fetch response is right, so take the larger.
-        lag = {}
-        for tp in assigned:
-            end = max(ends[tp], self.consumer.highwater(tp) or 0)
-            lag[f"{tp.topic}[{tp.partition}]"] = end - self.consumer.position(tp)
-        return lag
+        ends = live_end_offsets(self.consumer, assigned, self.settings.kafka)
+        return {f"{tp.topic}[{tp.partition}]": ends[tp] - self.consumer.position(tp) for tp in assigned}
 
     def caught_up(self) -> bool:
         assert self.consumer is not None
