@@ -60,11 +60,13 @@ def worker(bootstrap: Bootstrap = None, backend: Backend = None, model: Model = 
     from workers.worker import GenerationWorker
 
     settings = build_settings(bootstrap, backend, model)
-    metrics = Metrics()
-    metrics.serve(settings.worker.metrics_port)
+    metrics = Metrics("worker")
+    server = metrics.serve(settings.worker.metrics_port)  # /metrics while the model loads; /ready 503 until assigned
     generation = load_backend(settings.worker)
     handler = RequestHandler(generation, metrics, HandlerConfig.from_settings(settings.worker))
     loop = GenerationWorker(settings, handler, metrics)
+    if server:
+        server.ready_when(lambda: loop.ready.is_set() and not loop.stopping.is_set())
     loop.install_signal_handlers()
     try:
         loop.run(ready_file=settings.worker.ready_file)

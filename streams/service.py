@@ -60,7 +60,7 @@ def streams_worker(app: faust.App, log_level: str) -> faust.Worker:
 def run_streams(settings: Settings, metrics: Metrics | None = None) -> None:
     """Run in the foreground until SIGINT/SIGTERM; Faust commits acked offsets on stop."""
     supervision = Supervision()
-    app = build_streams(settings, metrics or Metrics(), supervision)
+    app = build_streams(settings, metrics or Metrics("streams"), supervision)
     worker = streams_worker(app, settings.log_level)
     try:
         worker.execute_from_commandline()

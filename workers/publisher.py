@@ -31,7 +31,7 @@ class ResultPublisher:
             futures.append(self.producer.send(
                 topic, key=result.sku.encode(), value=encode(result),
                 headers=headers(result, model=result.model, prompt_version=result.prompt_version, method=result.method)))
-            self.metrics.end_to_end_latency.labels(kind=topic).observe(
+            self.metrics.end_to_end_latency.labels(kind="description" if isinstance(result, DescriptionResult) else "summary").observe(
                 max(0.0, result.generated_at_ms / 1000 - result.source_version / 1_000_000))
             log.info("result_published", sku=result.sku, request_id=result.request_id, method=result.method,
                      topic=topic, latency_ms=result.latency_ms)

@@ -15,6 +15,7 @@ it is made durable (`flush`: every send acknowledged).
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -68,6 +69,7 @@ class GenerationWorker:
         self.loop = ConsumerLoop(self.consumer, self.handle, self.flush, name="worker", poll=self._poll)
         self.loop.subscribe([settings.topics.requests])
         self.stopping = self.loop.stopping
+        self.ready = threading.Event()  # set once the group has given this worker partitions (/ready)
 
     # -- lifecycle -------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -83,10 +85,13 @@ class GenerationWorker:
     def run(self, ready_file: Path | None = None) -> None:
         log.info("worker_started", backend=self.handler.backend.name, model=self.handler.backend.model,
                  group=self.settings.worker.group_id, topic=self.settings.topics.requests)
+        assigned = self.wait_for_assignment(timeout_s=300)
         if ready_file:
-            if not self.wait_for_assignment(timeout_s=300):
+            if not assigned:
                 raise RuntimeError("no partitions of the requests topic assigned within 300s")
             ready_file.write_text(str(time.time()))
+        if assigned:
+            self.ready.set()
         try:
             self.loop.run()
         finally:

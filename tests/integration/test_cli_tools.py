@@ -1,10 +1,14 @@
-"""The operator tools against the real broker: `tail` and `dlq republish`."""
+"""The operator tools and surfaces against the real broker: `tail`, `dlq republish`, and
+what the streams and worker processes serve (/metrics, /ready)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from schemas.dead_letter import MAX_ORIGINAL_BYTES
 from shopscribe.broker import ensure_topics
 from shopscribe.cli import app
 from shopscribe.clients import tail
+from shopscribe.stack import LocalStack
 
 pytestmark = pytest.mark.integration
 
@@ -111,3 +116,46 @@ def test_republish_sends_the_kept_prefix_only_when_allowed(dead_letters) -> None
     assert json.loads(result.output.strip().splitlines()[-1])["truncated"] == 1
     back = list(tail(settings, settings.topics.products, from_beginning=True, max_messages=1, timeout_s=60))
     assert len(back[0]["value"]) == MAX_ORIGINAL_BYTES
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def wait_until(condition: Any, timeout_s: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"timed out after {timeout_s:.0f}s waiting for {what}"
+        time.sleep(0.25)
+    return result
+
+
+def test_each_process_serves_its_own_metrics_with_one_kind_vocabulary_and_the_worker_a_real_ready(
+        settings_factory, tmp_path: Path) -> None:  # noqa: ANN001
+    with LocalStack(settings_factory("echo"), tmp_path / "stack", embedded=False) as stack:
+        worker = f"http://127.0.0.1:{stack.settings.worker.metrics_port}"
+        streams = f"http://127.0.0.1:{stack.settings.streams.web_port}"
+        wait_until(lambda: get(f"{worker}/ready")[0] == 200, 60, "the worker's /ready")
+        assert get(f"{worker}/anything")[0] == 404
+        event = {"event_id": "m-1", "type": "product.created", "sku": "METRICS-1", "title": "Linen Apron",
+                 "attributes": {"material": "linen"}, "occurred_at": "2026-11-01T00:00:00+00:00"}
+        with producer(stack.settings) as client:
+            client.send(stack.settings.topics.products, key=b"METRICS-1", value=json.dumps(event).encode()).get(30)
+
+        def counted() -> str | None:
+            text = get(f"{worker}/metrics")[1]
+            return text if "shopscribe_results_total{" in text else None
+
+        worker_text = wait_until(counted, 120, "a result counted on the worker")
+        streams_text = get(f"{streams}/metrics")[1]
+
+    assert 'shopscribe_results_total{kind="description"' in worker_text
+    assert 'shopscribe_end_to_end_seconds_count{kind="description"}' in worker_text
+    assert 'shopscribe_requests_total{kind="description"}' in streams_text
+    assert "shopscribe_events_in_total" in streams_text
+    assert "shopscribe_events_in_total" not in worker_text and "shopscribe_results_total" not in streams_text
+    assert "_created" not in worker_text + streams_text
