@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 
+from foundation.consumer import ConsumerLoop, Polled
 from foundation.kafka import kafka_python_config, log_end_offsets
 from foundation.logging import get_logger
 from foundation.settings import Settings
@@ -125,7 +125,7 @@ class Replayer:
             raise ReplayError(f"topic {topic!r} does not exist")
         partitions = [TopicPartition(topic, p) for p in sorted(ids)]
         first = self.consumer.beginning_offsets(partitions)
-        last = log_end_offsets(self.consumer, partitions)
+        last = log_end_offsets(self.consumer, partitions, kafka=self.settings.kafka)
         begin = self._resolve(start, partitions, first, last)
         end = self._resolve(until, partitions, first, last)
         if resume:
@@ -165,39 +165,52 @@ class Replayer:
     # -- running ---------------------------------------------------------------------
     def run(self, plan: ReplayPlan, prompt_version: str,
             on_progress: Callable[[int], None] | None = None) -> ReplayReport:
+        """Descriptions are generated, published and committed poll by poll. Reviews are
+        folded per SKU over the whole range and summarised once at its end (the loop's one
+        checkpoint), so an interrupted review replay commits nothing and starts over."""
         assert self.handler is not None and self.publisher is not None
         report = ReplayReport(plan.topic, prompt_version, self.handler.backend.model)
         pending = {tp for tp in plan.start if plan.end[tp] > plan.start[tp]}
-        self.consumer.assign(list(plan.start))
-        for tp, offset in plan.start.items():
-            self.consumer.seek(tp, offset)
-        if empty := [tp for tp in plan.start if tp not in pending]:
-            self.consumer.pause(*empty)
-        is_reviews = plan.topic == self.settings.topics.reviews
         review_states: dict[str, SkuReviewState] = {}
+        is_reviews = plan.topic == self.settings.topics.reviews
         started = time.monotonic()
-        while pending:
-            polled = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
-            records = [r for tp, batch in polled.items() for r in batch if r.offset < plan.end[tp]]
+
+        def poll_in_range(consumer: KafkaConsumer) -> Polled:
+            polled = consumer.poll(timeout_ms=500, max_records=self.batch_size)
+            kept = {tp: [r for r in batch if r.offset < plan.end[tp]] for tp, batch in polled.items()}
             for tp in list(pending):
-                if self.consumer.position(tp) >= plan.end[tp]:
+                if consumer.position(tp) >= plan.end[tp]:
                     pending.discard(tp)
-                    self.consumer.pause(tp)
-            if not records:
-                continue
+                    consumer.pause(tp)
+            return {tp: batch for tp, batch in kept.items() if batch}
+
+        def handle(polled: Polled) -> None:
+            records = [r for batch in polled.values() for r in batch]
             report.events += len(records)
             if is_reviews:
                 self._fold_reviews(records, review_states, report)
             else:
                 self._describe(records, prompt_version, report)
-                self._commit(polled, plan)
-            self._throttle(report.events, started)
-            if on_progress:
-                on_progress(report.events)
-        if is_reviews and review_states:
+
+        def summarise() -> None:
             requests = [state.make_request(time.time(), prompt_version) for state in review_states.values()]
+            review_states.clear()
             self._generate(requests, report)
-            self.consumer.commit({tp: OffsetAndMetadata(plan.end[tp], "", -1) for tp in plan.start})
+
+        def done(polled: Polled) -> bool:
+            if polled:
+                self._throttle(report.events, started)
+                if on_progress:
+                    on_progress(report.events)
+            return not pending
+
+        loop = ConsumerLoop(self.consumer, handle, summarise if is_reviews else lambda: None, name="replay",
+                            poll=poll_in_range, checkpoint_every_poll=not is_reviews)
+        loop.assign(plan.start)
+        if empty := [tp for tp in plan.start if tp not in pending]:
+            self.consumer.pause(*empty)
+        if pending:
+            loop.run(until=done)
         report.seconds = time.monotonic() - started
         log.info("replay_done", **report.as_dict())
         return report
@@ -246,15 +259,6 @@ class Replayer:
         for result in results:
             report.results[result.method] = report.results.get(result.method, 0) + 1
             report.completion_tokens += result.completion_tokens
-
-    def _commit(self, polled: dict, plan: ReplayPlan) -> None:
-        offsets = {}
-        for tp, batch in polled.items():
-            done = [r for r in batch if r.offset < plan.end[tp]]
-            if done:
-                offsets[tp] = OffsetAndMetadata(done[-1].offset + 1, "", -1)
-        if offsets:
-            self.consumer.commit(offsets)
 
     def _throttle(self, done: int, started: float) -> None:
         if self.rate_limit:
