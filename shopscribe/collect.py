@@ -88,7 +88,7 @@ def count_messages(settings: Settings, topic: str) -> int:
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         starts = consumer.beginning_offsets(partitions)
-        ends = log_end_offsets(consumer, partitions)
+        ends = log_end_offsets(consumer, partitions, kafka=settings.kafka)
         return sum(ends[tp] - starts[tp] for tp in partitions)
     finally:
         consumer.close()

@@ -48,7 +48,7 @@ def read_letters(settings: Settings, dlq_topic: str, timeout_s: float = 30) -> l
         if not ids:
             raise typer.BadParameter(f"topic {dlq_topic!r} does not exist")
         partitions = [TopicPartition(dlq_topic, p) for p in sorted(ids)]
-        ends = log_end_offsets(consumer, partitions)
+        ends = log_end_offsets(consumer, partitions, kafka=settings.kafka)
         consumer.seek_to_beginning(*partitions)
         out: list[tuple[int, int, DeadLetter]] = []
         deadline = time.monotonic() + timeout_s
