@@ -1,0 +1,274 @@
+"""What one product's facts support: the words, names and codes they contain, the numbers
+with the attribute each belongs to, and what they deny ("Stones: none", "fragrance-free",
+"not waterproof", "unscented", "batteries: not included"). Built once per `Facts` and
+cached, since every draft and regeneration of a product is judged against the same facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
+
+from spacy.tokens import Doc, Token
+
+from foundation.claims.facts import Facts
+from foundation.claims.language import alnum_tokens, forms, pipeline, stem, zipf
+from foundation.claims.quantities import Quantity, find_quantities
+from foundation.claims.vocabulary import CLASS_NAMES
+
+CONTENT_POS = frozenset({"NOUN", "PROPN", "ADJ"})
+CONTEXT_POS = CONTENT_POS | {"VERB"}  # "boosts to 4.9 GHz" ties the number to "Boost clock"
+# An attribute value that says the attribute does not apply ("Stones: none").
+_NEGATIVE_VALUES = frozenset({"none", "no", "n/a", "na", "nil", "false", "0", "free", "without", "not applicable"})
+_NOT_INCLUDED = ("not included", "sold separately", "not supplied")
+# Words of an attribute name that name no thing: "Stones Type: none" denies stones.
+_NAME_SHELL = frozenset({"type", "kind", "number", "count", "quantity", "amount", "option", "status", "include"})
+_NEGATORS = frozenset({"without", "no", "not", "non"})
+_MAX_RUN = 8  # tokens of a name or code matched as one run ("TC-L82AN-BR" is three)
+
+
+@dataclass(frozen=True)
+class FactNumber:
+    quantity: Quantity
+    name_words: frozenset[str]  # forms of the attribute name's content words
+    context: frozenset[str]  # forms of the words written next to the number, and the name's
+
+
+@dataclass(frozen=True)
+class Denial:
+    """Something the facts say the product has not. `inclusion`: only that it does not come
+    with it ("Batteries: not included"), so only a sentence saying it does contradicts."""
+
+    words: tuple[frozenset[str], ...]
+    label: str
+    inclusion: bool = False
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An attribute of a closed class ("Material: plastic"): another member contradicts."""
+
+    kind: str
+    words: frozenset[str]
+    denied: bool
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An attribute whose name ends in a noun ("Rise: mid"): an adjective on that noun in a
+    sentence ("a high rise") must be one of its words (or the title's)."""
+
+    label: str
+    head: frozenset[str]
+    allowed: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FactIndex:
+    words: frozenset[str]  # forms of every word the facts affirm (not those they only deny)
+    runs: frozenset[str]
+    numbers: tuple[FactNumber, ...]
+    denials: tuple[Denial, ...]
+    slots: tuple[Slot, ...]
+    attributes: tuple[Attribute, ...]
+    labels: frozenset[str]
+
+    def supports_word(self, token: Token) -> bool:
+        # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
+        # and a word the facts only deny ("Certified organic: no") is in runs but not words.
+        if forms(token) & self.words:
+            return True
+        return not token.is_alpha and squash(token.text) in self.runs
+
+    def has_run(self, text: str) -> bool:
+        return squash(text) in self.runs
+
+
+def squash(text: str) -> str:
+    return "".join(alnum_tokens(text))
+
+
+@lru_cache(maxsize=512)
+def index_facts(facts: Facts) -> FactIndex:
+    fields = list(facts.fields())
+    names = [name for name, _ in facts.attributes]
+    docs = list(pipeline().pipe([text for _, text in fields] + names))
+    value_docs, name_docs = docs[:len(fields)], dict(zip(names, docs[len(fields):]))
+    name_words = {name: _content_forms(doc) for name, doc in name_docs.items()}
+    numbers: list[FactNumber] = []
+    denials: list[Denial] = []
+    denied_tokens: set[tuple[int, int]] = set()  # (doc id, token index) stated only as absent
+    negative_names = {name for name, doc in zip((n for n, _ in fields), value_docs) if name and _is_negative(doc.text)}
+    for (name, _), doc in zip(fields, value_docs):
+        named = name_words.get(name, frozenset()) if name else frozenset()
+        for quantity in find_quantities(doc.text):
+            numbers.append(FactNumber(quantity, named, number_context(doc, quantity) | named))
+        denials += _denials_in(doc, denied_tokens)
+    for name, values in facts.attributes:
+        if len(values) > 1:  # "Colours: [3 values]" makes "in three colours" a fact
+            count = Quantity(value=len(values), unit=None, start=0, end=0, text=str(len(values)))
+            numbers.append(FactNumber(count, name_words[name], name_words[name]))
+        denials += _denials_in(name_docs[name], denied_tokens)
+        if name in negative_names:
+            values_text = " ".join(values).lower()
+            inclusion = any(s in values_text for s in _NOT_INCLUDED) or any(t.lemma_.lower() == "include" for t in name_docs[name])
+            denials += _name_denial(name_docs[name], inclusion, denied_tokens)
+    affirmed = [t for doc in docs for t in doc if not t.is_punct and (id(doc), t.i) not in denied_tokens]
+    return FactIndex(
+        words=frozenset(chain.from_iterable(forms(t) for t in affirmed)),
+        runs=_runs(docs),
+        numbers=tuple(numbers),
+        denials=tuple(denials),
+        slots=tuple(_slots(facts, name_docs, value_docs, fields)),
+        attributes=tuple(_attributes(facts, name_docs, value_docs, fields, docs[0])),
+        labels=frozenset({"title", "brand", "category", *(n.lower() for n in names)}),
+    )
+
+
+def number_context(doc: Doc, quantity: Quantity) -> frozenset[str]:
+    """Forms of the content words written next to a number (two on each side, not past a
+    punctuation mark, a conjunction or another number) and of the noun it counts: "the
+    4-core Xeon" gives core and xeon; "a base clock of 2.0 GHz" gives base and clock."""
+    span = doc.char_span(quantity.start, quantity.end, alignment_mode="expand")
+    if span is None:
+        return frozenset()
+    found: set[str] = set()
+    for step, start in ((-1, span.start - 1), (1, span.end)):
+        taken, i = 0, start
+        while 0 <= i < len(doc) and taken < 2 and abs(i - start) < 4:
+            token = doc[i]
+            if token.like_num or token.pos_ == "CCONJ" or (token.is_punct and token.text not in "-/"):
+                break
+            if token.pos_ in CONTEXT_POS and not token.is_stop:
+                found |= forms(token)
+                taken += 1
+            i += step
+    head = span[-1].head
+    if head.pos_ in ("NOUN", "PROPN") and head not in span:
+        found |= forms(head)
+    return frozenset(found)
+
+
+def _content_forms(doc: Doc) -> frozenset[str]:
+    return frozenset(chain.from_iterable(
+        forms(t) for t in doc if t.pos_ in CONTEXT_POS and t.lemma_.lower() not in _NAME_SHELL
+    ))
+
+
+def _is_negative(value: str) -> bool:
+    lowered = value.strip().lower().strip(".!")
+    first = lowered.split(" ", 1)[0] if lowered else ""
+    return lowered in _NEGATIVE_VALUES or first in _NEGATORS or any(s in lowered for s in _NOT_INCLUDED)
+
+
+def _name_denial(doc: Doc, inclusion: bool, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
+    """An attribute that does not apply denies what its name says, as one phrase:
+    "Dishwasher safe: no" denies "dishwasher safe" (not "safe": it may be oven safe)."""
+    words = [t for t in doc if t.pos_ in CONTENT_POS and t.lemma_.lower() not in _NAME_SHELL]
+    if not words:
+        return []
+    if not inclusion:  # the product still uses what is not included: those words stay facts
+        denied_tokens.update((id(doc), t.i) for t in words)
+    return [Denial(tuple(forms(t) for t in words), " ".join(t.lemma_.lower() for t in words), inclusion)]
+
+
+def _denials_in(doc: Doc, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
+    """ "without stone", "no batteries", "not water resistant", "fragrance-free",
+    "BPA free", "free from parabens and sulfates", "unscented"."""
+    denials: list[Denial] = []
+    tokens = list(doc)
+    for i, token in enumerate(tokens):
+        lower = token.lower_
+        found: list[Token] | None = None
+        if lower in _NEGATORS:
+            denials += _phrases_after(tokens, i + 1, denied_tokens)
+        elif lower == "free":
+            if i + 1 < len(tokens) and tokens[i + 1].lower_ in ("of", "from"):
+                denials += _phrases_after(tokens, i + 2, denied_tokens)
+            before = i - 2 if i >= 2 and tokens[i - 1].text == "-" else i - 1
+            if before >= 0 and tokens[before].pos_ in CONTEXT_POS and tokens[before].lower_ not in _NEGATORS:
+                found = [tokens[before]]
+        elif (base := _unprefixed(token)) is not None:
+            denials.append(Denial((frozenset({base, stem(base)}),), stem(base)))
+            denied_tokens.add((id(doc), token.i))
+        if found:
+            denied_tokens.update((id(doc), t.i) for t in found)
+            denials.append(_phrase_denial(found))
+    return denials
+
+
+def _unprefixed(token: Token) -> str | None:
+    """The word an "un-" adjective denies: "unscented" -> "scented", "unflavoured" ->
+    "flavoured"; only when what follows "un" is itself a common word ("unique" is not)."""
+    lower = token.lower_
+    if not lower.startswith("un") or token.is_stop or token.pos_ not in CONTENT_POS | {"VERB"}:
+        return None
+    base = lower[2:]
+    return base if len(base) >= 4 and zipf(base) >= 3.0 else None
+
+
+def _phrases_after(tokens: list[Token], i: int, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
+    """The content-word phrases from `i` on, joined by "and", "or" or commas."""
+    denials, phrase = [], []
+    while i < len(tokens):
+        token = tokens[i]
+        if token.pos_ in CONTENT_POS and not token.is_stop:
+            phrase.append(token)
+        elif token.text == "-" and phrase:
+            pass
+        elif token.pos_ in ("CCONJ", "PUNCT") and phrase and token.text in (",", "and", "or", "nor", "/"):
+            denials.append(_phrase_denial(phrase))
+            denied_tokens.update((id(token.doc), t.i) for t in phrase)
+            phrase = []
+        else:
+            break
+        i += 1
+    if phrase:
+        denials.append(_phrase_denial(phrase))
+        denied_tokens.update((id(tokens[0].doc), t.i) for t in phrase)
+    return denials
+
+
+def _phrase_denial(phrase: list[Token]) -> Denial:
+    return Denial(tuple(forms(t) for t in phrase), " ".join(t.lemma_.lower() for t in phrase))
+
+
+def _values_of(name: str, fields: list[tuple[str | None, str]], value_docs: list[Doc]) -> list[Doc]:
+    return [doc for (field, _), doc in zip(fields, value_docs) if field == name]
+
+
+def _slots(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], fields: list) -> list[Slot]:
+    slots = []
+    for name, _ in facts.attributes:
+        kind = next((CLASS_NAMES[f] for t in name_docs[name] for f in sorted(forms(t)) if f in CLASS_NAMES), None)
+        if kind is None:
+            continue
+        docs = _values_of(name, fields, value_docs)
+        denied = all(_is_negative(doc.text) for doc in docs)
+        slots.append(Slot(kind, frozenset(chain.from_iterable(forms(t) for doc in docs for t in doc)), denied))
+    return slots
+
+
+def _attributes(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], fields: list, title: Doc) -> list[Attribute]:
+    title_words = frozenset(chain.from_iterable(forms(t) for t in title))
+    attributes = []
+    for name, _ in facts.attributes:
+        nouns = [t for t in name_docs[name] if t.pos_ in ("NOUN", "PROPN")]
+        if not nouns:
+            continue
+        docs = _values_of(name, fields, value_docs) + [name_docs[name]]
+        allowed = frozenset(chain.from_iterable(forms(t) for doc in docs for t in doc)) | title_words
+        attributes.append(Attribute(name.lower(), forms(nouns[-1]), allowed))
+    return attributes
+
+
+def _runs(docs: list[Doc]) -> frozenset[str]:
+    """Every run of up to `_MAX_RUN` consecutive letter-digit tokens of a fact, squashed:
+    "LTO-8" is "lto8", "Men's" is "mens", and "Amazonas" never yields "amazon"."""
+    runs: set[str] = set()
+    for doc in docs:
+        tokens = alnum_tokens(doc.text)
+        for i in range(len(tokens)):
+            for j in range(i + 1, min(i + _MAX_RUN, len(tokens)) + 1):
+                runs.add("".join(tokens[i:j]))
+    return frozenset(runs)

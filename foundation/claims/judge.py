@@ -1,0 +1,299 @@
+"""One sentence against the facts: the reasons it must not be published (none = keep).
+
+Order matters: numbers and codes first (their tokens are then no words), then what the
+facts deny (a denied word is in the facts, so support alone would pass it), then names,
+then every other content word."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from foundation.claims.evidence import CONTENT_POS, FactIndex, number_context
+from foundation.claims.language import derived, forms, looks_like_verb
+from foundation.claims.quantities import Quantity, find_codes, find_quantities
+from foundation.claims.vocabulary import PRAISE, SHELL, is_generic, word_class
+
+NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
+# Verbs that say the product comes with something: only they contradict "not included".
+_INCLUSION = frozenset({"include", "come", "supply", "ship", "bundle", "provide", "feature"})
+_PURPOSE_HEADS = frozenset({"help", "design", "build", "make", "engineer", "formulate"})
+
+
+@dataclass
+class Term:
+    """A word, a hyphenated compound ("dishwasher-safe", "Double-O") or a noun and the
+    adjective it forms a property with ("dishwasher safe", "BPA free")."""
+
+    tokens: list[Token]
+
+    @property
+    def text(self) -> str:
+        return "".join(t.text_with_ws for t in self.tokens).strip()
+
+    @property
+    def free(self) -> bool:
+        return len(self.tokens) > 1 and self.tokens[-1].lower_ == "free"
+
+    @property
+    def words(self) -> list[Token]:
+        """The tokens that carry meaning (a "-free" term's meaning is what it is free of)."""
+        body = self.tokens[:-1] if self.free else self.tokens
+        return [t for t in body if not t.is_punct]
+
+
+def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
+    reasons: list[str] = []
+    covered: set[int] = set()
+    quantities = find_quantities(doc.text)
+    for quantity in quantities:
+        covered |= _token_ids(doc, quantity.start, quantity.end)
+        reasons += _number_reason(doc, quantity, index)
+    for code in find_codes(doc.text, quantities):
+        covered |= _token_ids(doc, code.start, code.end)
+        if not index.has_run(code.text):
+            reasons.append(f"unsupported_{'number' if code.text[0].isdigit() else 'name'}:{code.text}")
+    terms = _terms(doc, covered)
+    settled: set[int] = set()
+    for term in terms:
+        if (verdict := _denial_verdict(term, index)) is not None:
+            settled |= {t.i for t in term.tokens}
+            reasons += [verdict] if verdict else []
+    for ent in doc.ents:
+        if ent.label_ in NAME_LABELS and any(t.is_alpha and (t.is_title or t.is_upper) for t in ent):
+            tokens = [t for t in ent if t.i not in covered and t.i not in settled and not t.is_punct and t.dep_ != "case" and t.pos_ != "DET"]
+            settled |= {t.i for t in tokens}
+            reasons += _name_reason(ent, tokens, index)
+    for term in terms:
+        if not any(t.i in settled for t in term.tokens):
+            reasons += _term_reason(term, index)
+    return list(dict.fromkeys(reasons))
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+
+def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
+    context = number_context(doc, quantity)
+    if quantity.unit is None:
+        same = [f for f in index.numbers if f.quantity.value == quantity.value]
+        if context:
+            same = [f for f in same if f.context & context]
+        else:
+            same = [f for f in same if f.quantity.unit is None]
+        return [] if same else [f"unsupported_number:{quantity.text}"]
+    same = [f for f in index.numbers if f.quantity.same_amount(quantity)]
+    if not same:
+        return [f"unsupported_number:{quantity.text}"]
+    # The number must also belong to the attribute the sentence ties it to: among the
+    # facts of its dimension, those whose name shares most words with its context.
+    rivals = [f for f in index.numbers if f.quantity.dimension == quantity.dimension and f.name_words]
+    scores = {id(f): len(f.name_words & context) for f in rivals}
+    best = max(scores.values(), default=0)
+    if best and not any(scores.get(id(f)) == best for f in same):
+        return [f"misattributed_number:{quantity.text}"]
+    return []
+
+
+def _token_ids(doc: Doc, start: int, end: int) -> set[int]:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return {t.i for t in span} if span is not None else set()
+
+
+# --- terms -----------------------------------------------------------------------------
+
+
+def _terms(doc: Doc, covered: set[int]) -> list[Term]:
+    terms: list[Term] = []
+    i = 0
+    while i < len(doc):
+        token = doc[i]
+        if i in covered or token.is_punct or token.is_space:
+            i += 1
+            continue
+        group = [token]
+        while (
+            i + 2 < len(doc) and doc[i + 1].text == "-" and not doc[i].whitespace_ and not doc[i + 1].whitespace_
+            and not doc[i + 2].is_punct and i + 2 not in covered
+        ):
+            group += [doc[i + 1], doc[i + 2]]
+            i += 2
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        if (
+            nxt is not None and group[-1].pos_ in ("NOUN", "PROPN") and nxt.pos_ == "ADJ" and i + 1 not in covered
+            and (nxt.head == group[-1] or group[-1].head in (nxt, nxt.head)) and not group[-1].whitespace_ == ""
+        ):
+            group.append(nxt)  # "dishwasher safe", "BPA free", "water resistant"
+            i += 1
+        terms.append(Term(group))
+        i += 1
+    return terms
+
+
+def _denial_verdict(term: Term, index: FactIndex) -> str | None:
+    """"" when the term speaks of something the facts deny and agrees ("no stones"),
+    a contradiction when it affirms it, None when no denial concerns it."""
+    words = term.words
+    if not words:
+        return None
+    negated = term.free or any(_negated(t) for t in words)
+    sentence = words[0].sent
+    for denial in index.denials:
+        if _mentions(words, denial.words, sentence, index):
+            if negated:
+                return ""
+            if denial.inclusion and not {t.lemma_.lower() for t in sentence} & _INCLUSION:
+                continue
+            return f"contradicts:{denial.label}"
+    if negated:
+        if all(index.supports_word(t) and not is_generic(t, use=False) for t in words):
+            return f"contradicts:{term.text}"  # "not waterproof" where the facts say waterproof
+        return None
+    for token in words:
+        if reason := _slot_conflict(token, index) or _attribute_conflict(token, index):
+            return reason
+    return None
+
+
+def _slot_conflict(token: Token, index: FactIndex) -> str | None:
+    """A member of a closed class where the facts name another or none ("Material:
+    plastic" against "ceramic"; "Stones: none" against "diamond")."""
+    lemma = token.lemma_.lower()
+    kind = word_class(lemma)
+    for slot in index.slots:
+        if kind != slot.kind:
+            continue
+        if slot.denied:
+            return f"contradicts:{slot.kind}" + ("" if lemma == slot.kind else f"/{token.lower_}")
+        if not forms(token) & index.words:
+            return f"contradicts:{slot.kind}/{token.lower_}"
+    return None
+
+
+def _attribute_conflict(token: Token, index: FactIndex) -> str | None:
+    """An adjective on a noun that names an attribute must be that attribute's: "a high
+    rise" where the facts say "Rise: mid"."""
+    if token.pos_ != "ADJ" or token.dep_ != "amod" or token.lemma_.lower() in PRAISE:
+        return None
+    head, own = forms(token.head), forms(token)
+    named = [a for a in index.attributes if head & a.head]
+    if named and not any(own & a.allowed for a in named):  # "native capacity" fits one of two
+        return f"contradicts:{named[0].label}/{token.lower_}"
+    return None
+
+
+def _mentions(words: list[Token], denied: tuple[frozenset[str], ...], sentence: Span, index: FactIndex) -> bool:
+    """Whether the term is (part of) a denied phrase in its sentence, or holds a word that
+    the facts state only inside a denial ("organic" of "Certified organic: no")."""
+    if len(denied) == 1:
+        return any(forms(t) & denied[0] for t in words)
+    ids = {t.i for t in words}
+    content = [t for t in sentence if not t.is_punct]
+    for i in range(len(content) - len(denied) + 1):
+        run = content[i:i + len(denied)]
+        if all(forms(t) & d for t, d in zip(run, denied)) and ids & {t.i for t in run}:
+            return True
+    return any(forms(t) & d and not forms(t) & index.words for t in words for d in denied)
+
+
+def _negated(token: Token) -> bool:
+    """Whether the sentence says the product has not `token`: "no stones", "without
+    stones or pearls", "does not contain fragrance", "is not waterproof", "free of nickel"."""
+    for _ in range(4):  # climb compounds and conjuncts to the phrase that is negated
+        if any(c.dep_ == "neg" and not _not_only(c) for c in token.children):
+            return True
+        if any(c.lower_ == "no" and c.dep_ == "det" for c in token.children):
+            return True
+        head = token.head
+        if token.dep_ == "pobj" and (head.lower_ == "without" or (head.lower_ in ("of", "from") and head.head.lower_ == "free")):
+            return True
+        if token.dep_ in ("dobj", "attr", "acomp", "nsubjpass", "xcomp", "oprd") or (token.dep_ == "nsubj" and head.lemma_ == "include"):
+            if any(c.dep_ == "neg" and not _not_only(c) for c in head.children):
+                return True
+        if token.dep_ not in ("compound", "amod", "nmod", "conj", "appos") or head == token:
+            return False
+        token = head
+    return False
+
+
+def _not_only(neg: Token) -> bool:
+    nxt = neg.nbor(1) if neg.i + 1 < len(neg.doc) else None
+    return nxt is not None and nxt.lower_ in ("only", "just", "merely")
+
+
+def _name_reason(ent: Span, tokens: list[Token], index: FactIndex) -> list[str]:
+    if not tokens or index.has_run("".join(t.text for t in tokens)):
+        return []
+    if all(index.supports_word(t) or t.lemma_.lower() in PRAISE | SHELL or t.is_stop for t in tokens):
+        return []
+    return [f"unsupported_name:{' '.join(t.text for t in tokens)}"]
+
+
+def _term_reason(term: Term, index: FactIndex) -> list[str]:
+    words = [t for t in term.words if _is_candidate(t)]
+    if not words and not term.free:
+        return []
+    if term.text.lower() in PRAISE or term.text.lower() in SHELL or index.has_run(term.text):
+        return []
+    use = _is_use(term.tokens[-1])
+    unsupported = [t for t in words if not (is_generic(t, use=use) or _supported(t, index))]
+    if term.free and not unsupported:
+        unsupported = words  # "paraben-free": the facts say nothing about parabens
+    if not unsupported:
+        return []
+    return [f"{_kind(term, unsupported, use)}:{term.text}"]
+
+
+def _is_candidate(token: Token) -> bool:
+    if token.pos_ in CONTENT_POS and not looks_like_verb(token):
+        return True
+    if token.pos_ == "VERB":
+        return token.dep_ in ("amod", "acomp") or _is_use_verb(token)
+    return False
+
+
+def _is_use_verb(token: Token) -> bool:
+    """"for saving your life", "helps to remove dead skin", "designed to keep"."""
+    for _ in range(3):
+        head = token.head
+        if token.dep_ == "pcomp" and head.lower_ == "for":
+            return True
+        if token.dep_ in ("xcomp", "ccomp", "advcl") and head.lemma_.lower() in _PURPOSE_HEADS:
+            return True
+        if token.dep_ != "conj" or head == token:
+            return False
+        token = head
+    return False
+
+
+def _is_use(token: Token) -> bool:
+    """Whether `token` is (part of) the object of "for": a use or a user it is for."""
+    for _ in range(4):
+        head = token.head
+        if token.dep_ in ("pobj", "pcomp") and head.lower_ == "for":
+            return True
+        if token.dep_ not in ("compound", "amod", "conj", "nmod") or head == token:
+            return False
+        token = head
+    return False
+
+
+def _supported(token: Token, index: FactIndex) -> bool:
+    if index.supports_word(token):
+        return True
+    lower = token.lower_
+    return any(derived(lower, word) for word in index.words)
+
+
+def _kind(term: Term, unsupported: list[Token], use: bool) -> str:
+    for token in unsupported:
+        if kind := word_class(token.lemma_.lower()):
+            return f"unsupported_{kind}"
+    if use or any(_is_use_verb(t) for t in unsupported):
+        return "unsupported_use"
+    if any(t.pos_ == "PROPN" or (t.is_title and t.i > t.sent.start) or (t.is_upper and len(t) > 1) for t in unsupported):
+        return "unsupported_name"
+    if term.free or any(t.pos_ in ("ADJ", "VERB") for t in term.tokens):
+        return "unsupported_property"
+    return "unsupported_term"

@@ -1,0 +1,103 @@
+"""Which words are claims, and what kind of claim.
+
+The checker treats every content word (noun, adjective, proper noun, and a verb that names
+a use) as a candidate claim; a candidate the facts do not support is unsupported. Three
+kinds of word pass without support, because they assert nothing a buyer could hold the
+shop to:
+
+- praise: evaluative adjectives a copywriter uses for anything ("stylish", "sturdy");
+- shell: nouns that name the product or its use in general ("item", "gift", "design");
+- very common words (wordfreq Zipf >= 5.75: "life", "way", "home", "good"). Specific
+  claims are rarer: "kids" 5.3, "water" 5.5, "black" 5.5, "ceramic" 3.7, "waterproof" 3.6.
+  The rule is not applied to proper nouns ("US" would pass as "us"), to the object of
+  "for" (a use: "for men" 5.9 is a claim about who it fits) nor to a possessive ("men's").
+
+The praise and shell lists are short on purpose: what they miss is dropped, which costs a
+sentence, never a false claim. spaCy's small pipeline has no lexical semantics (no
+vectors, no WordNet offline), so three closed classes are listed to name the kind of an
+unsupported word and to find conflicts with a fact of that kind ("Material: plastic"
+against "ceramic", "Stones: none" against "diamond"); they never decide support.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from foundation.claims.language import zipf
+
+GENERIC_ZIPF = 5.75
+
+PRAISE = frozenset("""
+perfect ideal great good best better excellent superb outstanding exceptional impressive wonderful
+lovely beautiful gorgeous stunning attractive elegant stylish sleek chic classic timeless modern
+contemporary sophisticated refined luxurious premium quality high-quality high-end top-notch
+durable sturdy solid robust reliable dependable practical functional versatile convenient handy
+useful simple easy effortless comfortable charming delightful unique special distinctive
+innovative smart thoughtful essential must-have everyday daily well-made long-lasting
+eye-catching state-of-the-art competitive popular favorite favourite ultimate superior fine nice
+new ready available suitable various wide timeless versatile dependable pleasant enjoyable
+""".split())
+
+SHELL = frozenset("""
+product item piece design style look feel quality choice option addition gift use touch value
+range need experience collection solution essential companion accessory detail feature function
+functionality build appeal elegance versatility convenience durability reliability comfort
+performance ease simplicity practicality routine lifestyle occasion moment user customer buyer
+anyone everyone selection variety material craftsmanship purpose home everyday day time year
+way brand model version
+""".split())
+
+# Verbs that name a use without saying what the product does ("perfect for enjoying").
+USE_VERBS = frozenset("use enjoy make give gift keep add have get bring share wear complement enhance elevate".split())
+
+CLOSED_CLASSES: dict[str, frozenset[str]] = {
+    "colour": frozenset("""
+        black white grey gray silver gold golden red blue green yellow orange purple pink brown
+        beige navy ivory cream teal turquoise maroon burgundy violet charcoal khaki tan olive
+    """.split()),
+    "material": frozenset("""
+        plastic ceramic porcelain stoneware glass crystal steel stainless aluminium aluminum iron
+        copper brass bronze titanium metal wood wooden bamboo oak walnut leather suede cotton linen
+        wool cashmere silk polyester nylon spandex acrylic silicone rubber latex marble granite
+        paper cardboard platinum sterling
+    """.split()),
+    "stone": frozenset("""
+        stone gemstone gem diamond ruby sapphire emerald pearl opal topaz amethyst garnet zirconia
+        moissanite onyx jade rhinestone
+    """.split()),
+}
+
+# Attribute names that make a fact of a closed class ("Stones Type", "Frame material").
+CLASS_NAMES: dict[str, str] = {
+    "colour": "colour", "color": "colour", "material": "material", "fabric": "material",
+    "stone": "stone", "gemstone": "stone", "gem": "stone",
+}
+
+
+def word_class(lemma: str) -> str | None:
+    """The closed class of a lower-case lemma, if any ("diamond" -> "stone")."""
+    for name, members in CLOSED_CLASSES.items():
+        if lemma in members:
+            return name
+    return None
+
+
+def is_generic(token: Token, *, use: bool) -> bool:
+    """Whether `token` asserts nothing checkable: praise, a shell noun, or (for a common
+    noun or adjective that is not the object of a use) a very common word."""
+    lemma = token.lemma_.lower()
+    if lemma in PRAISE or lemma in SHELL or token.lower_ in PRAISE:
+        return True
+    if token.is_stop or word_class(lemma):
+        return token.is_stop and not word_class(lemma)
+    if token.pos_ == "VERB":
+        return lemma in USE_VERBS
+    if token.pos_ == "PROPN" or use or _possessive(token):
+        return False
+    return zipf(lemma) >= GENERIC_ZIPF
+
+
+def _possessive(token: Token) -> bool:
+    """ "men's sizes" names who it is for, however common "men" is."""
+    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return token.dep_ == "poss" or (nxt is not None and nxt.lower_ in ("'s", "’s", "'"))
