@@ -81,6 +81,7 @@ _TO_CYRILLIC = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у"
 _WORDISH = re.compile(r"[^\W\d_]+", re.U)
 
 
+@lru_cache(maxsize=2048)
 def _script(ch: str) -> str:
     name = unicodedata.name(ch, "")
     for script in ("LATIN", "CYRILLIC", "GREEK"):
@@ -91,6 +92,8 @@ def _script(ch: str) -> str:
 
 def _fold_word(match: re.Match[str]) -> str:
     word = match.group(0)
+    if word.isascii():
+        return word
     scripts = [_script(ch) for ch in word]
     latin, cyrillic, greek = (scripts.count(s) for s in ("LATIN", "CYRILLIC", "GREEK"))
     if latin and (cyrillic or greek):  # mixed: the word is written in its majority script
@@ -118,6 +121,7 @@ _SPELLED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-_*·•,/|+~]{1,3}[^\W_](?![^\W
 _WORD_GAP = re.compile(r"\s{2,}|\s*[/|]\s*")
 _INNER_SEPARATOR = re.compile(r"(?<=[^\W\d_])[.\-_*·•](?=[^\W\d_])")
 _MAX_WORD = 24
+_MAX_SEGMENTED = 60  # longer runs stay joined: the split costs O(n * _MAX_WORD) lookups
 
 
 def _lang_of(word: str) -> str:
@@ -152,7 +156,7 @@ def _segment(letters: str) -> str:
 
 def _join_run(match: re.Match[str]) -> str:
     pieces = (re.sub(r"[^\w]", "", piece) for piece in _WORD_GAP.split(match.group(0)))
-    return " ".join(_segment(p) if len(p) >= 6 else p for p in pieces if p)
+    return " ".join(_segment(p) if 6 <= len(p) <= _MAX_SEGMENTED else p for p in pieces if p)
 
 
 def join_spelled_letters(text: str) -> str:
@@ -223,12 +227,17 @@ def decode_base64_payloads(text: str) -> list[str]:
 _ASCII_WORD = re.compile(r"[a-z]+")
 
 
+@lru_cache(maxsize=65536)
+def _zipf_en(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
 def decode_rot13(text: str) -> str | None:
     """The text with its ROT13-encoded words decoded, or None when it has none: a word is
     decoded when its ROT13 is a much more common word ("vtaber" -> "ignore") and at least
     three words, a third of the Latin words, decode that way. Expects casefolded text."""
     words = _ASCII_WORD.findall(text)
-    flips = {w for w in set(words) if zipf_frequency(codecs.encode(w, "rot13"), "en") > zipf_frequency(w, "en") + 1.5}
+    flips = {w for w in set(words) if _zipf_en(codecs.encode(w, "rot13")) > _zipf_en(w) + 1.5}
     flipped = sum(1 for w in words if w in flips)
     if flipped < 3 or flipped < len(words) / 3:
         return None
@@ -242,13 +251,13 @@ def _one_line(text: str) -> str:
 
 
 def _surface_views(text: str) -> list[str]:
-    """The views of already-decoded text: base, homoglyphs folded, letters joined, leetspeak."""
+    """The views of already-decoded text: base, homoglyphs folded, letters joined, leetspeak;
+    the folded one second."""
     base = base_form(text)
     folded = fold_homoglyphs(base)
-    views = [base]
-    for view in (folded, unleet(folded)):
-        views += [_one_line(view), _one_line(join_spelled_letters(view))]
-    return views
+    views = [base, _one_line(folded), _one_line(join_spelled_letters(folded))]
+    leet = unleet(folded)
+    return views + [_one_line(leet), _one_line(join_spelled_letters(leet))]
 
 
 def detector_views(text: str) -> list[str]:
@@ -268,7 +277,7 @@ def detector_views(text: str) -> list[str]:
     visible = unicodedata.normalize("NFKC", strip_invisible(html.unescape(raw)))
     for decoded in decode_base64_payloads(visible):
         views += _surface_views(decoded)
-    rot13 = decode_rot13(_one_line(fold_homoglyphs(base_form(raw))))
+    rot13 = decode_rot13(views[1])
     if rot13 is not None:
         views.append(rot13)
     return list(dict.fromkeys(v for v in views if v))
