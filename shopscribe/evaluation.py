@@ -23,8 +23,9 @@ def description_events(items: list[dict[str, Any]]) -> list[bytes]:
     for item in items:
         event = {"event_id": f"eval-{item['id']}", "type": "product.created", "sku": item["id"],
                  "title": item.get("title"), "attributes": item.get("attributes", {}), "occurred_at": now}
-        if item.get("category"):
-            event["category"] = item["category"]
+        for optional in ("brand", "category"):
+            if item.get(optional):
+                event[optional] = item[optional]
         lines.append(json.dumps(event).encode())
     return lines
 

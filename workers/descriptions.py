@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from functools import partial
 
+from foundation.claims import Facts, check_description, split_sentences
 from schemas import ProductEvent
+from schemas.results import DroppedSentence
 from workers.backend import ChatPrompt
 from workers.guardrails import doomed, find_violations
 
@@ -83,6 +86,48 @@ def source_text(product: ProductEvent) -> str:
         else:
             lines.append(f"{name}: {value}")
     return "\n".join(line for line in lines if line)
+
+
+# --- grounding ------------------------------------------------------------------------
+
+# What is left after pruning must still read as a description, not a stray clause.
+MIN_PRUNED_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """A draft after the claim check: `text` to publish (None: nothing publishable), the
+    sentences removed (index + reason codes) and, when nothing is left, why."""
+
+    text: str | None
+    dropped: list[DroppedSentence] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+
+def facts_of(product: ProductEvent) -> Facts:
+    return Facts.of(product.title, product.brand, product.category, product.attributes)
+
+
+def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
+    """Keep the sentences whose every specific claim the facts support. A draft that is no
+    description (title echo, facts dump) or that loses too much is not publishable."""
+    verdict = check_description(text, facts_of(product))
+    if verdict.echo:
+        return Grounded(None, violations=[f"echo: {verdict.echo_reason or 'title or facts'}"])
+    if not verdict.dropped:
+        return Grounded(text)
+    positions = {sentence: i for i, sentence in reversed(list(enumerate(split_sentences(text))))}
+    dropped = [DroppedSentence(index=positions.get(d.sentence, 0), reasons=sorted({_code(r) for r in d.reasons}))
+               for d in verdict.dropped]
+    pruned = verdict.text
+    if len(pruned) < MIN_PRUNED_CHARS or find_violations(pruned, source_text=source_text(product), max_chars=max_chars):
+        return Grounded(None, dropped, violations=["unsupported: " + ", ".join(sorted({c for d in dropped for c in d.reasons}))])
+    return Grounded(pruned, dropped)
+
+
+def _code(reason: str) -> str:
+    """`unsupported_material:ceramic` -> `unsupported_material`: the term is the model's text."""
+    return reason.split(":", 1)[0]
 
 
 # --- fallback --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ fall back. Knows nothing about Kafka; knows the backend only through its protoco
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from tenacity import (
     RetryError,
@@ -24,6 +24,7 @@ from schemas import (
     ReviewSummaryResult,
     SummaryRequest,
 )
+from schemas.results import DroppedSentence
 from workers import descriptions, summaries
 from workers.backend import ChatPrompt, Completion, GenerationBackend, GenerationFailed
 from workers.guardrails import clean_output, find_violations
@@ -61,6 +62,7 @@ class _Draft:
     completion: Completion | None = None
     text: str | None = None
     violations: list[str] | None = None
+    dropped: list[DroppedSentence] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -106,15 +108,32 @@ class RequestHandler:
             self.metrics.tokens.labels(direction="completion").inc(completion.completion_tokens)
             if isinstance(draft.request, DescriptionRequest):
                 max_chars = draft.request.product.max_chars or self.config.default_max_chars
-                draft.text = clean_output(completion.text, max_chars)
-                draft.violations = find_violations(
-                    draft.text, source_text=descriptions.source_text(draft.request.product), max_chars=max_chars
-                )
+                self._check_description(draft, completion.text, max_chars)
             else:
                 # Summaries are judged against the reviews by their own quality gate.
                 draft.text = completion.text
                 draft.violations = []
         return None
+
+    def _check_description(self, draft: _Draft, raw: str, max_chars: int) -> None:
+        """Form first (links, numbers, markup, loops...), then claims: a sentence stating what
+        the facts do not support is removed; a draft with nothing left is a violation."""
+        product = draft.request.product  # type: ignore[union-attr]
+        draft.text = clean_output(raw, max_chars)
+        draft.violations = find_violations(draft.text, source_text=descriptions.source_text(product), max_chars=max_chars)
+        draft.dropped = []
+        if draft.violations:
+            return
+        grounded = descriptions.ground(draft.text, product, max_chars)
+        for sentence in grounded.dropped:
+            for reason in sentence.reasons:
+                self.metrics.sentences_dropped.labels(reason=reason).inc()
+        if grounded.text is None:
+            draft.violations = grounded.violations
+            log.info("description_unsupported", sku=product.sku, request_id=draft.request.request_id,
+                     reasons=grounded.violations)
+            return
+        draft.text, draft.dropped = grounded.text, grounded.dropped
 
     def _call_backend(self, prompts: list[ChatPrompt]) -> list[Completion]:
         started = time.monotonic()
@@ -166,17 +185,24 @@ class RequestHandler:
                      common: dict) -> DescriptionResult:
         max_chars = request.product.max_chars or self.config.default_max_chars
         if backend_error is None and draft.text and not draft.violations:
-            return DescriptionResult(**common, description=draft.text, method="generated")
-        reason = backend_error or "; ".join(draft.violations or ["empty"])
-        log.info("description_fallback", sku=request.sku, request_id=request.request_id, reason=reason)
+            method = "generated_pruned" if draft.dropped else "generated"
+            return DescriptionResult(**common, description=draft.text, method=method, dropped_sentences=draft.dropped)
+        reasons = [backend_error] if backend_error else (draft.violations or ["empty"])
+        log.info("description_fallback", sku=request.sku, request_id=request.request_id, reasons=reasons)
         return DescriptionResult(
             **common, description=descriptions.fallback_description(request.product, max_chars),
-            method="fallback", fallback_reason=reason[:500],
+            method="fallback", fallback_reason=reason_codes(reasons),
         )
 
 
 def _resampled(prompt: ChatPrompt, seed: int) -> ChatPrompt:
     return replace(prompt, temperature=REGENERATE_TEMPERATURE, seed=seed)
+
+
+def reason_codes(reasons: list[str]) -> str:
+    """What a published `fallback_reason` says: the reasons' codes ("number; unsupported"),
+    never their details, which quote the model's (or a reviewer's) text."""
+    return "; ".join(dict.fromkeys(_reason_label(r) for r in reasons))
 
 
 def _reason_label(reason: str | None) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from foundation.metrics import Metrics
-from schemas import DescriptionRequest
-from shopscribe.bench.common import description_requests
+from schemas import DescriptionRequest, ProductEvent
+from schemas.hashing import input_hash
 from workers.backend import ChatPrompt, Completion
 from workers.handler import REGENERATE_TEMPERATURE, HandlerConfig, RequestHandler
 
 LOOP = "A sage mug. A sage mug. A sage mug."
-GOOD = "A stoneware mug in sage."
+GOOD = "The Stoneware Mug comes in sage. It is a practical choice for everyday use."
 
 
 class Scripted:
@@ -29,10 +29,13 @@ class Scripted:
 
 def request() -> DescriptionRequest:
     """A description request as streams emits it."""
-    [made] = description_requests([{"event_id": "e1", "type": "product.created", "sku": "MUG-1",
-                                    "title": "Stoneware Mug", "attributes": {"color": "sage"},
-                                    "occurred_at": "2026-11-01T00:00:00Z"}], "desc-v1")
-    return made
+    product = ProductEvent.model_validate({"event_id": "e1", "type": "product.created", "sku": "MUG-1",
+                                           "title": "Stoneware Mug", "attributes": {"color": "sage"},
+                                           "occurred_at": "2026-11-01T00:00:00Z"})
+    digest = input_hash(product, "desc-v1")
+    return DescriptionRequest(request_id=f"MUG-1:{digest[:16]}:desc-v1", sku="MUG-1", input_hash=digest,
+                              prompt_version="desc-v1", source_event_id="e1", source_version=product.source_version,
+                              product=product)
 
 
 def test_a_rejected_draft_is_regenerated_by_sampling_with_the_same_early_stop() -> None:
@@ -50,3 +53,40 @@ def test_the_prompt_states_the_limit_the_draft_is_judged_by() -> None:
     backend = Scripted()
     RequestHandler(backend, Metrics(), HandlerConfig(default_max_chars=300)).handle([request()])
     assert "at most 300 characters" in backend.calls[0][0].messages[0]["content"]
+
+
+class Fixed:
+    """Writes the same text for every prompt, greedy or sampled."""
+
+    name, model = "fixed", "fixed"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:
+        return [Completion(self.text, 100, 20) for _ in prompts]
+
+    def close(self) -> None: ...
+
+
+def test_a_sentence_the_facts_do_not_support_is_removed_and_the_rest_published_as_pruned() -> None:
+    backend = Fixed("The Stoneware Mug comes in sage. It is made of fine Italian porcelain. "
+                    "It is a practical choice for everyday use.")
+    metrics = Metrics()
+    [result] = RequestHandler(backend, metrics).handle([request()])
+    assert result.method == "generated_pruned"
+    assert result.description == "The Stoneware Mug comes in sage. It is a practical choice for everyday use."
+    assert [d.index for d in result.dropped_sentences] == [1]
+    assert all(":" not in reason for d in result.dropped_sentences for reason in d.reasons)  # codes, not the text
+    dropped = sum(s.value for m in metrics.registry.collect() if m.name == "shopscribe_description_sentences_dropped"
+                  for s in m.samples if s.name.endswith("_total"))
+    assert dropped >= 1
+
+
+def test_a_draft_with_nothing_supported_left_falls_back_and_the_reason_quotes_no_model_text() -> None:
+    backend = Fixed("Tesla Motors makes this diamond mug in Paris.")
+    [result] = RequestHandler(backend, Metrics()).handle([request()])
+    assert result.method == "fallback" and result.dropped_sentences == []
+    assert result.fallback_reason is not None
+    for word in ("Tesla", "diamond", "Paris"):
+        assert word not in result.fallback_reason and word not in result.description
