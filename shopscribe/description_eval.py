@@ -112,13 +112,12 @@ def sample_table(items: list[dict[str, Any]], results: dict[str, dict[str, Any]]
 
 def run_in_process(settings: Settings, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each item through the worker's handler and backend (no broker): results by id."""
+    from foundation.metrics import Metrics
     from schemas import DescriptionRequest, ProductEvent
     from schemas.hashing import input_hash
     from shopscribe.evaluation import description_events
     from workers.backends import load_backend
     from workers.handler import HandlerConfig, RequestHandler
-
-    from foundation.metrics import Metrics
 
     requests = []
     for line in description_events(items):
