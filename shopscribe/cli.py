@@ -172,15 +172,23 @@ app.add_typer(eval_app, name="eval")
 
 
 @eval_app.command("descriptions")
-def eval_descriptions(data: Annotated[Path, typer.Option(help="JSONL: {id, title, attributes, category?}")],
-                      out: Annotated[Path, typer.Option(help="JSONL: {id, description, method, ...}")],
+def eval_descriptions(data: Annotated[Path, typer.Option(help="JSONL: {id, title, attributes, brand?, category?}")],
+                      out: Annotated[Path, typer.Option(help="JSONL: {id, description, method, ...}; OUT.md: side-by-side sample")],
                       bootstrap: Bootstrap = None, backend: Backend = None, model: Model = None,
+                      in_process: Annotated[bool, typer.Option("--in-process", help="Through the worker's handler without Kafka (quick A/B of prompts)")] = False,
                       timeout: float = 1800) -> None:
-    """Describe each item through the real pipeline (broker, streams, worker)."""
-    from shopscribe.evaluation import run_descriptions_eval
+    """Describe each item through the real pipeline (broker, streams, worker) and report
+    generated share, dropped sentences, unsupported claims, title echoes, attribute coverage."""
+    from shopscribe.evaluation import run_descriptions_eval, write_description_results
 
     settings = build_settings(bootstrap, backend, model)
-    report = run_descriptions_eval(settings, data, out, embedded=_embedded(bootstrap), timeout_s=timeout)
+    if in_process:
+        from shopscribe.description_eval import run_in_process
+
+        items = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
+        report = write_description_results(items, run_in_process(settings, items), out)
+    else:
+        report = run_descriptions_eval(settings, data, out, embedded=_embedded(bootstrap), timeout_s=timeout)
     typer.echo(json.dumps(report))
 
 

@@ -43,17 +43,29 @@ def run_descriptions_eval(settings: Settings, data: Path, out: Path, *, embedded
                 task = progress.add_task("descriptions", total=len(expected))
                 latest = collect(stack.settings, settings.topics.descriptions, expected, timeout_s,
                                  on_progress=lambda n: progress.update(task, completed=n), check=stack.check_alive)
+    return write_description_results(items, latest.by_sku, out, invalid=invalid)
+
+
+def write_description_results(items: list[dict[str, Any]], results: dict[str, dict[str, Any]], out: Path,
+                               *, invalid: int = 0) -> dict:
+    """One line per item in `out`, the side-by-side sample beside it (`out` with .md), and
+    the report (shopscribe/description_eval.py) as the return value."""
+    from shopscribe.description_eval import report
+
     with out.open("w") as handle:
         for item in items:
-            result = latest.by_sku.get(item["id"])
+            result = results.get(item["id"])
             row = {"id": item["id"], "description": result["description"] if result else None,
                    "method": result["method"] if result else "missing"}
             if result:
-                row.update({k: result[k] for k in ("model", "prompt_version", "fallback_reason", "completion_tokens")})
+                row.update({k: result.get(k) for k in ("model", "prompt_version", "fallback_reason", "completion_tokens",
+                                                       "dropped_sentences")})
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    methods = [r["method"] for r in latest.by_sku.values()]
-    return {"items": len(items), "invalid": invalid, "results": len(latest.by_sku),
-            "generated": methods.count("generated"), "fallback": methods.count("fallback"), "out": str(out)}
+    figures = report(items, results)
+    sample = out.with_suffix(".md")
+    sample.write_text(figures.pop("sample_markdown") + "\n")
+    return {"items": len(items), "invalid": invalid, "results": len(results), **figures, "out": str(out),
+            "sample": str(sample)}
 
 
 # -- summaries ---------------------------------------------------------------------------
