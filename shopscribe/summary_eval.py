@@ -1,4 +1,6 @@
-"""ROUGE of the extractive review summary against the eval set's references, beside baselines.
+"""ROUGE of the fallback review summary against the eval set's references, beside baselines,
+with the share of summaries written in the first person, with a repeated sentence, or
+copying a run of 8 words from a review.
 
     python -m shopscribe.summary_eval --data ../shared/eval/copycat-dev.jsonl [--rolling N]
 
@@ -23,11 +25,13 @@ from schemas.generation import ReviewSnippet
 from streams.review_state import SkuReviewState
 from workers.summaries import (
     PROMPT_VERSION,
-    SUMMARY_TARGET_WORDS,
     extractive_summary,
+    first_person,
     most_central_review,
+    repeated_sentences,
     summarise,
 )
+from workers.summaries.text import copies
 
 
 @lru_cache(maxsize=1)
@@ -56,27 +60,45 @@ def item_snippets(item: dict[str, Any], default_rating: int = 3) -> list[ReviewS
     return out
 
 
-def evaluate_extractive(path: str | Path, *, target_words: int = SUMMARY_TARGET_WORDS, seed: int = 0) -> dict[str, Any]:
-    """ROUGE of the extractive summary vs the most-central-review and random-review
-    baselines on an eval file with references (mean over references, then items).
+def voice(summary: str, reviews: Sequence[str]) -> dict[str, bool]:
+    """Whether a summary breaks the rules of voice: first person, a sentence twice, a copy."""
+    return {"first_person": bool(first_person(summary)), "repeated_sentence": bool(repeated_sentences(summary)),
+            "copies_review": copies(summary, reviews)}
+
+
+def evaluate_extractive(path: str | Path, *, seed: int = 0) -> dict[str, Any]:
+    """ROUGE of the fallback summary (what summarise() publishes without a model) vs the
+    most-central-review and random-review baselines on an eval file with references (mean
+    over references, then items), and for each system the share of its summaries in the
+    first person, with a repeated sentence, and copying 8+ words of a review.
     random_review is the exact expectation over each item's reviews; random_review_seeded
     one draw with `seed`."""
     items = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
     items = [it for it in items if it.get("summaries")]
     rng = random.Random(seed)
     systems: dict[str, list[dict[str, float]]] = defaultdict(list)
+    checks: dict[str, list[dict[str, bool]]] = defaultdict(list)
     for item in items:
         refs = item["summaries"]
         snippets = item_snippets(item)
-        summary, _, _ = extractive_summary(snippets, target_words=target_words)  # what summarise() publishes as fallback
-        systems["extractive"].append(rouge_against_references(summary, refs))
-        systems["most_central_review"].append(rouge_against_references(most_central_review(snippets), refs))
+        texts = [s.text for s in snippets]
+        summary, _, _ = extractive_summary(snippets)  # what summarise() publishes as fallback
+        central = most_central_review(snippets)
+        systems["fallback"].append(rouge_against_references(summary, refs))
+        checks["fallback"].append(voice(summary, texts))
+        systems["most_central_review"].append(rouge_against_references(central, refs))
+        checks["most_central_review"].append(voice(central, []))
         per_review = [rouge_against_references(s.text, refs) for s in snippets]
         systems["random_review"].append({k: statistics.fmean(p[k] for p in per_review) for k in per_review[0]})
-        systems["random_review_seeded"].append(per_review[rng.randrange(len(per_review))])
-    result: dict[str, Any] = {"items": len(items), "target_words": target_words}
+        pick = rng.randrange(len(per_review))
+        systems["random_review_seeded"].append(per_review[pick])
+        checks["random_review_seeded"].append(voice(texts[pick], []))
+    result: dict[str, Any] = {"items": len(items)}
     for name, rows in systems.items():
         result[name] = {k: round(statistics.fmean(r[k] for r in rows), 4) for k in ("rouge1", "rouge2", "rougeL")}
+        for check in ("first_person", "repeated_sentence", "copies_review"):
+            if checks[name]:
+                result[name][check] = round(statistics.fmean(c[check] for c in checks[name]), 4)
     return result
 
 
@@ -110,23 +132,24 @@ def evaluate_rolling_extractive(path: str | Path, *, min_reviews: int = 1) -> di
         if state.pending():
             refresh(float(len(item["reviews"])))
             calls += 1
-        rows.append(rouge_against_references(state.summary or "", item["summaries"]) | {"calls": calls})
+        final = state.summary or ""
+        rows.append(rouge_against_references(final, item["summaries"]) | {"calls": calls}
+                    | voice(final, [r["text"] for r in item["reviews"]]))
     out: dict[str, Any] = {"items": len(items), "min_reviews": min_reviews}
-    out.update({k: round(statistics.fmean(r[k] for r in rows), 4) for k in ("rouge1", "rouge2", "rougeL", "calls")})
+    out.update({k: round(statistics.fmean(r[k] for r in rows), 4)
+                for k in ("rouge1", "rouge2", "rougeL", "calls", "first_person", "repeated_sentence", "copies_review")})
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(description="ROUGE of the extractive review summary vs baselines")
+    parser = argparse.ArgumentParser(description="ROUGE and voice checks of the fallback review summary vs baselines")
     parser.add_argument("--data", required=True)
-    parser.add_argument("--target-words", type=int, nargs="*", default=[SUMMARY_TARGET_WORDS])
     parser.add_argument("--rolling", type=int, nargs="*", default=[],
                         help="also run the rolling path with these min_reviews values")
     args = parser.parse_args(argv)
-    for tw in args.target_words:
-        print(json.dumps(evaluate_extractive(args.data, target_words=tw)))
+    print(json.dumps(evaluate_extractive(args.data)))
     for n in args.rolling:
         print(json.dumps(evaluate_rolling_extractive(args.data, min_reviews=n)))
     return 0
