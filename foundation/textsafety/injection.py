@@ -47,12 +47,13 @@ def _alt(*words: str) -> str:
 
 _AI = _alt(r"ai", r"a\.i\.", "assistant", r"chat ?bot", "chatgpt", r"gpt(?:-?\d)?", "llm", "language model",
            r"summari[sz]er", r"summari[sz](?:ation|ing) (?:bot|model|system|tool|engine|ai)", "bot", "claude",
-           "gemini", "copilot", "model", r"(?:ai|review|summary) (?:system|tool|engine|writer)")
+           "gemini", "copilot", "model", r"(?:ai|review|summary) (?:system|tool|engine|writer)",
+           r"automated (?:reader|system|tool|agent|summari[sz]er|writer)", "machine reader")
 _PERSONA_EN = _alt("bot", "chatbot", "ai", "assistant", "character", "persona", "model", "writer", "marketer",
                    "seller", "salesman", "salesperson", "copywriter", "spokesperson", "agent", r"summari[sz]er",
                    "dan", "mode", r"[\w-]+bot\d*")
 _V_EN = _alt("ignore", "disregard", "forget", "skip", "override", "overrule", "bypass", "abandon", "discard",
-             "set aside", "put aside", "cast aside", "throw out", "toss out", "scrap", "cancel", "erase", "neglect",
+             "set aside", "put aside", "cast aside", "throw out", "throw away", "toss out", "get rid of", "ditch", "scrap", "cancel", "erase", "neglect",
              "pay no (?:attention|heed|mind) to", "never mind", "stop following", "do not follow", "don't follow",
              "no longer follow")
 _STRONG_Q_EN = _alt("previous", "prior", "above", "earlier", "preceding", "foregoing", "original", "initial",
@@ -91,7 +92,7 @@ EN = {
         rf"\b(?:put|set|push|leave|move)\b{S}{{0,20}}\b{_O_EN}\b{S}{{0,10}}\b(?:aside|to (?:one|the) side|behind)\b",
         rf"\b{_O_EN}\b{S}{{0,40}}\b(?:no longer apply|(?:do not|don't) apply any ?more|are (?:now )?(?:void|cancelled|canceled|obsolete|null|revoked|suspended))\b",
         rf"\b{_V_EN}\b{S}{{0,20}}?\b(?:what|everything|anything|all)\b,? (?:you(?:'ve| have)? (?:been|were) (?:told|given|taught|instructed)|(?:they|someone|the system|the developers?) told you|(?:is|was|came|comes|was said|you read) (?:above|before|earlier|previously|so far))",
-        r"\b(?:new|updated|real|actual|secret|hidden|additional|revised|overriding|true) (?:instructions?|task|prompt|orders?|rules|directives?)\s*[:\-]",
+        r"\b(?:new|updated|real|actual|secret|hidden|additional|revised|overriding|true) (?:instructions?|task|prompt|orders?|rules|directives?)\b[^.!?\n:]{0,30}:",
         r"\bforget (?:everything|all) (?:above|before|you (?:know|were told|have been told))\b",
         r"\b(?:your|the) (?:real|actual|true|new|only) (?:job|task|goal|purpose|mission|instructions?)\s*(?::|is\b|now is\b)",
     ),
@@ -117,7 +118,7 @@ EN = {
         rf"(?:^|[.!?]\s*){_AI}\s*[:,]\s*(?:please\s+)?(?:ignore|say|write|output|print|respond|reply|state|include|add|mention|tell|summari[sz]e|rate|describe|you|end|start|begin|leave|omit|forget)\b",
         rf"\b(?:as|you are|you're) an? {_AI}\b{S}{{0,60}}\b(?:must|should|will|have to|need to|are required)\b",
         rf"\b(?:any|every|all) {_AI}s?\b{S}{{0,40}}\b(?:must|should|shall|reading this)\b",
-        rf"\b{_AI}s (?:must|should|shall|need to|have to|are to)\b",
+        rf"\b{_AI}s\b{S}{{0,30}}\b(?:must|should|shall|need to|have to|are to|are (?:required|expected|instructed|asked) to)\b",
         rf"\bwhoever (?:writes|makes|generates) the {_SUMMARY_EN}\b",
     ),
     "output_control": (
@@ -133,7 +134,7 @@ EN = {
     "suppress_negatives": (
         rf"\b(?:do not|don't|never|must not|mustn't|should not|shouldn't|refrain from)\s+(?:mention|mentioning|say|include|including|show|list|report|reveal|summari[sz]e|output|write|bring up|talk about|discuss|repeat|quote)\b{S}{{0,40}}\b{_NEG_EN}\b",
         r"\bonly\s+(?:mention|say|include|list|report|write|output|summari[sz]e|show|talk about|focus on)\s+(?:the\s+)?(?:positive|good|great|5|five|praise|pros|upsides|benefits)\b",
-        r"\b(?:leave out|omit|exclude|remove|hide|suppress|filter out|strip out|cut out|delete|skip over|bury|censor)\b[^.!?\n]{0,15}?\b(?:every|all|any|the)\s+(?:negative\s+|bad\s+|critical\s+|low\s+|1-star\s+|one-star\s+)?(?:complaints?|criticism|cons|negatives|negative (?:reviews?|feedback|comments?|points?|remarks?)|bad reviews?|low ratings?|critical reviews?|drawbacks|downsides)\b",
+        r"\b(?:leave out|omit|exclude|remove|hide|suppress|filter out|strip out|cut out|delete|skip over|bury|censor)\b[^.!?\n]{0,15}?\b(?:(?:every|all|any|the)\s+)?(?:negative\s+|bad\s+|critical\s+|low\s+|1-star\s+|one-star\s+)?(?:complaints?|criticism|cons|negatives|negative (?:reviews?|feedback|comments?|points?|remarks?)|bad reviews?|low ratings?|critical reviews?|drawbacks|downsides)\b",
     ),
     "fake_rating": (
         rf"{_IMP_EN}(?:rate|score|give|mark|grade|list|report|state|say|claim|declare|write|show|present|put|tell \w+)\b{S}{{0,50}}(?:\b(?:5|five|10|ten|100)\s*(?:/\s*(?:5|10)\b|-?\s*stars?\b|out of (?:5|five|10|ten)\b|%)|\b(?:perfect|top|flawless|maximum) (?:score|rating|marks)\b|\bfull marks\b)",
@@ -528,6 +529,7 @@ JA = {
     ),
     "override": (
         rf"{_Q_JA}{S}{{0,6}}{_O_JA}{S}{{0,12}}{_V_JA}",
+        rf"{_O_JA}(?:を|は)(?:すべて|全て|全部|一切){_V_JA}",
         rf"(?:これまで|今まで|さっき|先ほど)(?:に)?(?:言われた|指示された|受けた|教えられた)(?:こと|内容){S}{{0,6}}(?:忘れ|無視)",
         r"(?:新しい|本当の|真の|秘密の|更新された)(?:指示|命令|ルール|タスク)[:：]",
     ),
