@@ -117,7 +117,7 @@ def _is_spelled_phone(text: str, match: re.Match[str]) -> bool:
 # without an area code) are still phones when the review says so.
 _CUED_PHONE = re.compile(
     r"(?i)\b(?:call|text|ring|phone|tel|mobile|cell|number|whatsapp|reach\s+me|contact|dial)\b[^\d\n]{0,20}?"
-    r"(?P<v>(?<![\d.])\+?(?:\(\d{1,5}\)\s?)?\d{2,5}(?:[ .-]\d{2,5}){1,4}(?![\d.,]\d))"
+    r"(?P<v>(?<![\d.])\+?(?:\(\d{1,5}\)\s?)?\d{2,6}(?:[ .-]\d{2,6}){1,4}(?!\d|[.,]\d))"
 )
 
 
@@ -128,16 +128,19 @@ def _is_cued_phone(text: str, match: re.Match[str]) -> bool:
 # --------------------------------------------------------------------- addresses
 
 _UPPER, _LOWER = "A-ZÄÖÜÀ-ÖØ-Þ", "a-zäöüßà-öø-ÿ"
-_NAME = rf"[{_UPPER}][{_LOWER}'’-]+"
+# A capitalised word: "Lilas", "O'Brien", "McDonald", "Saint-Michel"; not "I'm", "USB", "iPhone".
+_NAME = rf"[{_UPPER}](?:['’][{_UPPER}]|[{_LOWER}]{{0,2}}[{_UPPER}])?[{_LOWER}]+(?:['’-][{_UPPER}]?[{_LOWER}]+)*"
 _POSTCODE_UK = r"(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[ABD-HJLNP-UW-Z]{2})"
+_POSTCODE_CA = r"(?:[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d)"
 _LOCALITY_EU = rf"(?:,?\s*\d{{5}}\s+{_NAME}(?:[\s-]{_NAME})?)"
-_LOCALITY_US_UK = rf"(?:,\s*{_NAME}(?:\s{_NAME}){{0,2}})?(?:,?\s*[A-Z]{{2}}\s+\d{{5}}(?:-\d{{4}})?|\s+{_POSTCODE_UK})?"
+_LOCALITY_US_UK = (rf"(?:,\s*{_NAME}(?:\s{_NAME}){{0,2}})?"
+                   rf"(?:,?\s*[A-Z]{{2}}\s+(?:\d{{5}}(?:-\d{{4}})?|{_POSTCODE_CA})|\s+{_POSTCODE_UK})?")
 _US_SUFFIX = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|"
               r"Circle|Way|Highway|Hwy|Parkway|Pkwy|Square|Sq|Trail|Crescent|Close|Row|Gardens|Grove|Mews|Walk)")
 _UNIT = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*#?[A-Za-z0-9-]{1,6})"
 _US_STREET = re.compile(
     rf"\b\d{{1,6}}[A-Z]?\s+(?:(?:[NSEW]\.?|North|South|East|West)\s+)?(?:(?:{_NAME}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
-    rf"{_US_SUFFIX}\b\.?(?P<unit>{_UNIT})?(?P<locality>{_LOCALITY_US_UK})"
+    rf"{_US_SUFFIX}\b\.?(?:\s[NSEW]{{1,2}}\b)?(?P<unit>{_UNIT})?(?P<locality>{_LOCALITY_US_UK})"
 )
 # "I live at", "ship it to", "my address is" ... right before the number.
 _ADDRESS_CUE = re.compile(
@@ -196,7 +199,7 @@ def _is_via_street(text: str, match: re.Match[str]) -> bool:
 
 _ORDER = re.compile(
     r"(?i)\b(?P<cue>order|tracking|invoice|confirmation|booking|reservation|ticket|case|customer|account|membership|rma|"
-    r"return|bestellnummer|bestellung|kundennummer|commande|pedido|ordine)"
+    r"return|reference|ref|bestellnummer|bestellung|kundennummer|commande|pedido|ordine)"
     r"(?P<marker>\s*(?:number|num|no|nr|id|code|ref|reference|#)\.?)?\s*(?:is\s+|was\s+)?[:#]?\s*"
     r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,30}[A-Z0-9])\b"
 )
@@ -211,7 +214,7 @@ def _is_order_number(text: str, match: re.Match[str]) -> bool:
 _AT_HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z0-9_.]*[A-Za-z_])[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_])\b")
 _PLATFORM_HANDLE = re.compile(
     r"(?i)\b(?:ig|insta|instagram|twitter|tiktok|snapchat|snap|threads|youtube|twitch|discord|telegram|reddit|bluesky)"
-    r"(?:\s+(?:handle|name|account|username))?\s*(?P<sep>:|-|\bis\b)?\s*(?P<v>@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_]))\b"
+    r"(?:\s+(?:handle|name|account|username|channel|page))?\s*(?P<sep>:|-|\bis\b)?\s*(?P<v>@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_]))\b"
 )
 _REDDIT_USER = re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b")
 
@@ -219,7 +222,8 @@ _REDDIT_USER = re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b")
 def _is_platform_handle(text: str, match: re.Match[str]) -> bool:
     value = match.group("v")
     # "Instagram is full of ads": only an @, a separator or a handle-shaped word
-    return value.startswith("@") or bool(re.search(r"[_.\d]", value)) or match.group("sep") == ":"
+    return (value.startswith("@") or bool(re.search(r"[_.\d]|[a-z][A-Z]", value))
+            or match.group("sep") == ":")
 
 
 # --------------------------------------------------------------------- names and places
@@ -232,15 +236,15 @@ _STRONG_NAME_CUE = re.compile(
     rf"\b(?i:my\s+name\s+is|my\s+name's|signed,?|(?:kind\s+|best\s+)?regards\s*,|sincerely\s*,|best\s+wishes\s*,|"
     rf"cheers\s*,|love\s*,|xoxo\s*,|yours\s*,|thanks\s*,)\s*(?P<v>{_NAMES})"
 )
-# A dash and words at the very end: a signature if the tagger calls every word a proper noun
-# ("— Ingrid Solberg"), not "Love it - Amazing".
-_SIGN_OFF = re.compile(rf"(?:^|[.!?]\s+|\s)(?:[—–~]|--?)\s*(?P<v>{_NAMES})\s*$")
+# A dash and words at the very end: a signature ("— Ingrid Solberg", "-- Sven") unless the
+# words are ordinary ones ("Love it - Amazing", "Five stars - Excellent").
+_SIGN_OFF = re.compile(rf"(?:^|[.!?]\s+|\s)(?:[—–~]|--?)\s*(?P<v>{_NAMES}(?:\s+[A-Z]\.?)?)\s*$")
 # After these, only if spaCy does not call the words an organisation or product ("Thanks to
 # Beatriz" but "Thanks to Amazon").
 _WEAK_NAME_CUE = re.compile(
     r"\b(?i:thanks\s+to|thank\s+you|i'm|i\s+am|ask\s+for|call|contact|hi|"
     r"my\s+(?:neighbou?r|husband|wife|partner|son|daughter|friend|mum|mom|dad|brother|sister)|"
-    r"installer|technician|courier|driver|agent|rep)\s*[,:]?\s+"
+    r"installer|technician|courier|driver|agent|rep|mr|mrs|ms|miss|dr|prof|herr|frau|mme|mlle|sr|sra)\.?\s*[,:]?\s+"
     rf"(?P<v>{_NAMES})"
 )
 _NOT_A_PERSON = frozenset({"ORG", "PRODUCT", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT"})
@@ -248,6 +252,22 @@ _PLACE_CUE = (r"(?i:live\s+in|living\s+in|lives\s+in|based\s+in|greetings\s+from
               r"i\s+am\s+from|we're\s+from|we\s+are\s+from|moved\s+to|here\s+in|resident\s+of|grew\s+up\s+in|"
               r"my\s+(?:town|village|city)\s+of|wohne\s+in|j'habite\s+à|vivo\s+en)")
 _CUED_PLACE = re.compile(rf"\b{_PLACE_CUE}\s+(?:the\s+)?(?P<v>{_NAMES})")
+
+
+# Japanese and Chinese names carry an honorific ("山田さん", "王先生"); the same honorifics follow
+# roles ("店員さん", the shop assistant), which are not names.
+# Chinese runs have no spaces: the one to three characters before the honorific are taken,
+# which may include a character of the word before the name (masked too; nothing leaks).
+_CJK_NAME = re.compile(r"(?P<v>[\u4e00-\u9fff]{1,3})(?:さん|様|さま|氏|先生|女士|小姐)")
+_CJK_ROLES = frozenset(
+    "店員 業者 担当 担当者 運転手 配達員 出品者 販売者 皆 客 神 奥 先輩 後輩 息子 娘 医者 大工 店長 社長 部長 "
+    "服务员 医生 老师 快递员 司机 客服 师傅".split()
+)
+
+
+def _is_cjk_name(text: str, match: re.Match[str]) -> bool:
+    value = match.group("v")
+    return not any(value.endswith(role) for role in _CJK_ROLES)
 
 
 def _names_not_words(value: str) -> bool:
@@ -265,18 +285,34 @@ def _is_brand_use(doc: Doc, span: Span) -> bool:
     return (before is not None and before.tag_ in ("DT", "PRP$")) or (after is not None and after.tag_ in ("NN", "NNS", "VBG"))
 
 
+_SIGNATURE_ZIPF = 4.0  # "Excellent" 4.8, "Recommended" 4.3; "Sven" 2.5, "Solberg" 1.9
+
+
+def _is_signature(doc: Doc, start: int, end: int) -> bool:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    words = [t for t in span or () if len(t.text.rstrip(".")) > 1]  # "Sven K.": the initial says nothing
+    if not words or not _names_not_words(" ".join(t.text for t in words)):
+        return False
+    if "PERSON" in _entity_labels(doc, start, end) or all(t.tag_ in ("NNP", "NNPS") for t in words):
+        return True
+    # The small tagger calls rare names anything ("Sven" is a verb to it): rare words that are
+    # not adjectives or adverbs.
+    return all(zipf_frequency(t.text.lower(), "en") < _SIGNATURE_ZIPF and t.tag_[:2] not in ("JJ", "RB") for t in words)
+
+
 def _person_spans(doc: Doc) -> Iterator[tuple[int, int]]:
     text = doc.text
     for match in _STRONG_NAME_CUE.finditer(text):
         if _names_not_words(match.group("v")):
             yield match.span("v")
     for match in _SIGN_OFF.finditer(text):
-        span = doc.char_span(*match.span("v"), alignment_mode="expand")
-        if span is not None and all(t.tag_ in ("NNP", "NNPS") for t in span) and _names_not_words(match.group("v")):
+        if _is_signature(doc, *match.span("v")):
             yield match.span("v")
     for match in _WEAK_NAME_CUE.finditer(text):
         start, end = match.span("v")
-        if _names_not_words(match.group("v")) and not _entity_labels(doc, start, end) & _NOT_A_PERSON:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if (span is not None and _names_not_words(match.group("v")) and not _entity_labels(doc, start, end) & _NOT_A_PERSON
+                and not _is_brand_use(doc, span)):  # "Dr. Martens boots"
             yield start, end
     for span in doc.ents:
         words = [t.text for t in span if not t.is_punct]
@@ -308,12 +344,14 @@ def _recognisers() -> list:
         RegexRecognizer("SOCIAL_HANDLE", [_AT_HANDLE, _REDDIT_USER]),
         RegexRecognizer("SOCIAL_HANDLE", [_PLATFORM_HANDLE], _is_platform_handle),
         DocRecognizer("PERSON", _person_spans),
+        RegexRecognizer("PERSON", [_CJK_NAME], _is_cjk_name),
         DocRecognizer("LOCATION", _place_spans),
     ]
 
 
 @functools.cache
 def _analyzer() -> AnalyzerEngine:
+    _common_word("warm")  # wordfreq loads its lists lazily: at start-up, not on the first review
     return _engine.build_analyzer(_recognisers())
 
 
