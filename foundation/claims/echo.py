@@ -14,7 +14,7 @@ from foundation.claims.language import alnum_tokens
 
 # "Label: " where the label is one to three words: a field written out, not prose.
 _LABEL = re.compile(r"(?:^|(?<=[\s.;,]))([^\W\d_][^\W\d_'’-]*(?: [^\W\d_]+){0,2}) ?:(?=\s|$)")
-_MIN_NOVEL_WORDS = 3  # content words beyond the title's; fewer is a title with filler
+_MIN_NOVEL_WORDS = 2  # distinct content words or numbers beyond the title's; fewer is a title with filler
 _FACT_SHARE = 0.8  # share of content words copied from the facts, in a text with no verb
 
 
@@ -29,7 +29,7 @@ def echo_reason(text: str, docs: list[Doc], facts: Facts, index: FactIndex) -> s
     words = alnum_tokens(text)
     if len(title) >= 2 and _occurrences(words, title) >= 2:
         return "echo_title:repeated"
-    novel = [w for w in words if w not in title and w not in STOP_WORDS and not w.isdigit()]
+    novel = {w for w in words if w not in title and w not in STOP_WORDS}
     if len(novel) < _MIN_NOVEL_WORDS:
         return "echo_title:nothing_beyond_title"
     content = [t for doc in docs for t in doc if t.is_alpha and not t.is_stop]

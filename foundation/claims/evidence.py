@@ -17,13 +17,12 @@ from foundation.claims.quantities import Quantity, find_quantities
 from foundation.claims.vocabulary import CLASS_NAMES
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "ADJ"})
-CONTEXT_POS = CONTENT_POS | {"VERB"}  # "boosts to 4.9 GHz" ties the number to "Boost clock"
 # An attribute value that says the attribute does not apply ("Stones: none").
 _NEGATIVE_VALUES = frozenset({"none", "no", "n/a", "na", "nil", "false", "0", "free", "without", "not applicable"})
 _NOT_INCLUDED = ("not included", "sold separately", "not supplied")
 # Words of an attribute name that name no thing: "Stones Type: none" denies stones.
 _NAME_SHELL = frozenset({"type", "kind", "number", "count", "quantity", "amount", "option", "status", "include"})
-_NEGATORS = frozenset({"without", "no", "not", "non"})
+_NEGATORS = frozenset({"without", "no", "not"})
 _MAX_RUN = 8  # tokens of a name or code matched as one run ("TC-L82AN-BR" is three)
 
 
@@ -99,11 +98,14 @@ def index_facts(facts: Facts) -> FactIndex:
     denials: list[Denial] = []
     denied_tokens: set[tuple[int, int]] = set()  # (doc id, token index) stated only as absent
     negative_names = {name for name, doc in zip((n for n, _ in fields), value_docs) if name and _is_negative(doc.text)}
+    negating_names = {name for name, doc in name_docs.items() if _negates(doc)}
     for (name, _), doc in zip(fields, value_docs):
         named = name_words.get(name, frozenset()) if name else frozenset()
         for quantity in find_quantities(doc.text):
             numbers.append(FactNumber(quantity, named, number_context(doc, quantity) | named))
         denials += _denials_in(doc, denied_tokens)
+        if name in negating_names:
+            denials += _phrases_after(list(doc), 0, denied_tokens)
     for name, values in facts.attributes:
         if len(values) > 1:  # "Colours: [3 values]" makes "in three colours" a fact
             count = Quantity(value=len(values), unit=None, start=0, end=0, text=str(len(values)))
@@ -139,7 +141,7 @@ def number_context(doc: Doc, quantity: Quantity) -> frozenset[str]:
             token = doc[i]
             if token.like_num or token.pos_ == "CCONJ" or (token.is_punct and token.text not in "-/"):
                 break
-            if token.pos_ in CONTEXT_POS and not token.is_stop:
+            if any(c.isalpha() for c in token.text) and not token.is_stop:
                 found |= forms(token)
                 taken += 1
             i += step
@@ -150,9 +152,13 @@ def number_context(doc: Doc, quantity: Quantity) -> frozenset[str]:
 
 
 def _content_forms(doc: Doc) -> frozenset[str]:
-    return frozenset(chain.from_iterable(
-        forms(t) for t in doc if t.pos_ in CONTEXT_POS and t.lemma_.lower() not in _NAME_SHELL
-    ))
+    return frozenset(chain.from_iterable(forms(t) for t in _name_words(doc)))
+
+
+def _negates(name: Doc) -> bool:
+    """ "Free from", "Without", "Does not contain": a name that only says what is absent."""
+    words = [t.lower_ for t in name if t.is_alpha]
+    return bool(words) and words[0] in _NEGATORS | {"free"} and not _name_words(name)[1:]
 
 
 def _is_negative(value: str) -> bool:
@@ -161,10 +167,16 @@ def _is_negative(value: str) -> bool:
     return lowered in _NEGATIVE_VALUES or first in _NEGATORS or any(s in lowered for s in _NOT_INCLUDED)
 
 
+def _name_words(doc: Doc) -> list[Token]:
+    """The words of an attribute name. POS is not used: the tagger cannot read one or two
+    words out of context ("Fit" comes out an adjective, "Backing" a verb)."""
+    return [t for t in doc if t.is_alpha and not t.is_stop and t.lemma_.lower() not in _NAME_SHELL]
+
+
 def _name_denial(doc: Doc, inclusion: bool, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
     """An attribute that does not apply denies what its name says, as one phrase:
     "Dishwasher safe: no" denies "dishwasher safe" (not "safe": it may be oven safe)."""
-    words = [t for t in doc if t.pos_ in CONTENT_POS and t.lemma_.lower() not in _NAME_SHELL]
+    words = _name_words(doc)
     if not words:
         return []
     if not inclusion:  # the product still uses what is not included: those words stay facts
@@ -186,7 +198,7 @@ def _denials_in(doc: Doc, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
             if i + 1 < len(tokens) and tokens[i + 1].lower_ in ("of", "from"):
                 denials += _phrases_after(tokens, i + 2, denied_tokens)
             before = i - 2 if i >= 2 and tokens[i - 1].text == "-" else i - 1
-            if before >= 0 and tokens[before].pos_ in CONTEXT_POS and tokens[before].lower_ not in _NEGATORS:
+            if before >= 0 and tokens[before].is_alpha and not tokens[before].is_stop:
                 found = [tokens[before]]
         elif (base := _unprefixed(token)) is not None:
             denials.append(Denial((frozenset({base, stem(base)}),), stem(base)))
@@ -253,7 +265,7 @@ def _attributes(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], 
     title_words = frozenset(chain.from_iterable(forms(t) for t in title))
     attributes = []
     for name, _ in facts.attributes:
-        nouns = [t for t in name_docs[name] if t.pos_ in ("NOUN", "PROPN")]
+        nouns = _name_words(name_docs[name])
         if not nouns:
             continue
         docs = _values_of(name, fields, value_docs) + [name_docs[name]]

@@ -48,7 +48,11 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
     covered: set[int] = set()
     quantities = find_quantities(doc.text)
     for quantity in quantities:
-        covered |= _token_ids(doc, quantity.start, quantity.end)
+        ids = _token_ids(doc, quantity.start, quantity.end)
+        # "180 cm tall", "1 in wide": the adjective names the dimension the number measures
+        if ids and max(ids) + 1 < len(doc) and doc[max(ids) + 1].pos_ == "ADJ":
+            ids.add(max(ids) + 1)
+        covered |= ids
         reasons += _number_reason(doc, quantity, index)
     for code in find_codes(doc.text, quantities):
         covered |= _token_ids(doc, code.start, code.end)
@@ -174,9 +178,11 @@ def _slot_conflict(token: Token, index: FactIndex) -> str | None:
 def _attribute_conflict(token: Token, index: FactIndex) -> str | None:
     """An adjective on a noun that names an attribute must be that attribute's: "a high
     rise" where the facts say "Rise: mid"."""
-    if token.pos_ != "ADJ" or token.dep_ != "amod" or token.lemma_.lower() in PRAISE:
+    if token.pos_ != "ADJ" or token.lemma_.lower() in PRAISE:
         return None
-    head, own = forms(token.head), forms(token)
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else token
+    head = (forms(token.head) if token.dep_ == "amod" else frozenset()) | (forms(following) if following.is_alpha else frozenset())
+    own = forms(token)
     named = [a for a in index.attributes if head & a.head]
     if named and not any(own & a.allowed for a in named):  # "native capacity" fits one of two
         return f"contradicts:{named[0].label}/{token.lower_}"

@@ -48,13 +48,17 @@ def forms(token: Token) -> frozenset[str]:
 
 # A derived word matches its base only through a short suffix: "wooden" ~ "wood",
 # "silky" ~ "silk"; longer or other tails ("carpet" ~ "car") do not.
-_DERIVATION = re.compile(r"(?:en|n|y|ic|al|ed|s|es|ing|ness)")
+_DERIVATION = re.compile(r"(?:en|n|y|ic|al|ed|s|es|ing|ness|er|r)")
 
 
 def derived(a: str, b: str) -> bool:
-    """Whether one of two words is the other plus a derivational suffix."""
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 4 and long.startswith(short) and bool(_DERIVATION.fullmatch(long[len(short):]))
+    """Whether one of two words (or their stems: "driving" ~ "driver") is the other plus a
+    derivational suffix."""
+    for x, y in ((a, b), (stem(a), stem(b))):
+        short, long = sorted((x, y), key=len)
+        if len(short) >= 4 and long.startswith(short) and _DERIVATION.fullmatch(long[len(short):]):
+            return True
+    return False
 
 
 _ALNUM = re.compile(r"[^\W_]+", re.UNICODE)
@@ -88,6 +92,8 @@ def looks_like_verb(token: Token) -> bool:
         return True
     before = token.nbor(-1) if token.i > 0 else None
     after = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if after is not None and after.like_num:
+        return True  # "measures 160 x 230 cm", "weighs 240 g"
     return (
         before is not None and before.pos_ in ("NOUN", "PROPN", "NUM")
         and after is not None and after.pos_ in ("NUM", "DET", "ADP", "ADV", "PRON", "NOUN", "ADJ")

@@ -41,8 +41,8 @@ _UNITS: dict[str, tuple[str, Fraction, tuple[str, ...]]] = {
     "MB": ("bytes", Fraction(10**6), ("MB", "megabyte", "megabytes")),
     "GB": ("bytes", Fraction(10**9), ("GB", "gigabyte", "gigabytes", "gb")),
     "TB": ("bytes", Fraction(10**12), ("TB", "terabyte", "terabytes", "tb")),
-    "Mb": ("bits", Fraction(10**6), ("Mb", "megabit", "megabits")),
-    "Gb": ("bits", Fraction(10**9), ("Gb", "gigabit", "gigabits")),
+    "Mb": ("bits", Fraction(10**6), ("Mb", "megabits")),  # "gigabit LAN" is a kind of port
+    "Gb": ("bits", Fraction(10**9), ("Gb", "gigabits")),
     "Mb/s": ("bitrate", Fraction(10**6), ("Mb/s", "Mbps", "mbps", "Mbit/s")),
     "Gb/s": ("bitrate", Fraction(10**9), ("Gb/s", "Gbps", "gbps", "Gbit/s")),
     "MB/s": ("byterate", Fraction(10**6), ("MB/s", "MBps")),

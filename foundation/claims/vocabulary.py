@@ -35,7 +35,7 @@ durable sturdy solid robust reliable dependable practical functional versatile c
 useful simple easy effortless comfortable charming delightful unique special distinctive
 innovative smart thoughtful essential must-have everyday daily well-made long-lasting
 eye-catching state-of-the-art competitive popular favorite favourite ultimate superior fine nice
-new ready available suitable various wide timeless versatile dependable pleasant enjoyable
+new ready available suitable various wide timeless versatile dependable pleasant enjoyable powerful
 """.split())
 
 SHELL = frozenset("""
@@ -44,7 +44,8 @@ range need experience collection solution essential companion accessory detail f
 functionality build appeal elegance versatility convenience durability reliability comfort
 performance ease simplicity practicality routine lifestyle occasion moment user customer buyer
 anyone everyone selection variety material craftsmanship purpose home everyday day time year
-way brand model version
+way brand model version body frame finish construction surface size room space place spot
+setting formula
 """.split())
 
 # Verbs that name a use without saying what the product does ("perfect for enjoying").
