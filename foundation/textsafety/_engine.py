@@ -58,6 +58,7 @@ PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "CN", "JP", "BR", "AU
 # Discover/UnionPay/Maestro 6. An ISBN (978...) or a part number starting 1, 7, 8, 9, 0 is not one.
 _CARD_ISSUER_DIGITS = frozenset("23456")
 _CARD_SCORE = 0.3  # Presidio's own weak score; a Luhn pass lifts it to 1.0
+_MIN_PHONE_DIGITS = 7  # the shortest subscriber numbers (local, no area code)
 
 
 class SpacyModelMissing(RuntimeError):
@@ -122,6 +123,16 @@ class _OfflineEmailRecognizer(EmailRecognizer):
         return is_public_domain(pattern_text.rsplit("@", 1)[-1])
 
 
+class _PhoneRecognizer(PhoneRecognizer):
+    """Presidio's phonenumbers recogniser, skipped for text with too few digits to hold a
+    phone number: it scans the text once per region, most reviews have no digits at all."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if sum(ch.isdigit() for ch in text) < _MIN_PHONE_DIGITS:
+            return []
+        return super().analyze(text, entities, nlp_artifacts)
+
+
 def presidio_recognisers() -> list[EntityRecognizer]:
     """Presidio's checksummed and library-backed recognisers, configured for review text."""
     return [
@@ -132,7 +143,7 @@ def presidio_recognisers() -> list[EntityRecognizer]:
         _OfflineEmailRecognizer(),
         # leniency 1 = VALID: the number must exist in the region's numbering plan; "possible"
         # (0) matches years, prices and ISBNs.
-        PhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
+        _PhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
     ]
 
 

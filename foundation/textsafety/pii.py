@@ -67,9 +67,10 @@ def _common_word(word: str) -> bool:
 
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+@\s*|\s*@\s+|\s+(?:at|AT)\s+)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|DOT)\s+|\s*\.\s*)"
+# Bounded repetitions: "x dot x dot x ..." must not cost quadratic time.
 _OBFUSCATED_EMAIL = re.compile(
-    rf"(?<![\w.@])(?P<local>[A-Za-z0-9][\w.+%-]{{0,63}}(?:\s+(?:dot|DOT)\s+[A-Za-z0-9][\w+-]*)*)"
-    rf"(?P<at>{_AT})(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,24}})\b"
+    rf"(?<![\w.@])(?P<local>[A-Za-z0-9][\w.+%-]{{0,63}}(?:\s+(?:dot|DOT)\s+[A-Za-z0-9][\w+-]*){{0,3}})"
+    rf"(?P<at>{_AT})(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:{_DOT}[A-Za-z0-9-]+){{0,3}}{_DOT}[A-Za-z]{{2,24}})\b"
 )
 
 
@@ -90,8 +91,6 @@ def _is_obfuscated_email(text: str, match: re.Match[str]) -> bool:
     return True
 
 
-_DIGIT_WORDS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1,
-                "six": 1, "seven": 1, "eight": 1, "nine": 1, "double": 0, "triple": 0}
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d)"
 _SPELLED_PHONE = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{6,}}\b")
 _MIN_PHONE_DIGITS = 7
