@@ -266,7 +266,9 @@ def _attributes(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], 
     attributes = []
     for name, _ in facts.attributes:
         nouns = _name_words(name_docs[name])
-        if not nouns:
+        # Only a one-word name is the attribute's noun: "Palm oil: free" says nothing of
+        # which oils there are, "Skin type: all" nothing of "dead skin".
+        if len(nouns) != 1 or sum(t.is_alpha for t in name_docs[name]) != 1:
             continue
         docs = _values_of(name, fields, value_docs) + [name_docs[name]]
         allowed = frozenset(chain.from_iterable(forms(t) for doc in docs for t in doc)) | title_words

@@ -46,19 +46,21 @@ def forms(token: Token) -> frozenset[str]:
     return frozenset({lower, token.lemma_.lower(), stem(lower)})
 
 
-# A derived word matches its base only through a short suffix: "wooden" ~ "wood",
-# "silky" ~ "silk"; longer or other tails ("carpet" ~ "car") do not.
-_DERIVATION = re.compile(r"(?:en|n|y|ic|al|ed|s|es|ing|ness|er|r)")
+# Two words are one word derived two ways when they share a base of 4+ letters and each
+# goes on with a short suffix or nothing: "wooden" ~ "wood", "upholstered" ~ "upholstery",
+# "driving" ~ "driver"; other tails ("carpet" ~ "car") do not count.
+_SUFFIXES = frozenset({"", "e", "en", "n", "y", "ic", "al", "ed", "d", "s", "es", "ing", "ness", "er", "r", "ion", "ation", "ly"})
+_MIN_BASE = 4
 
 
 def derived(a: str, b: str) -> bool:
-    """Whether one of two words (or their stems: "driving" ~ "driver") is the other plus a
-    derivational suffix."""
-    for x, y in ((a, b), (stem(a), stem(b))):
-        short, long = sorted((x, y), key=len)
-        if len(short) >= 4 and long.startswith(short) and _DERIVATION.fullmatch(long[len(short):]):
-            return True
-    return False
+    """Whether two words are forms of one base (see `_SUFFIXES`)."""
+    shared = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        shared += 1
+    return any(a[n:] in _SUFFIXES and b[n:] in _SUFFIXES for n in range(shared, _MIN_BASE - 1, -1))
 
 
 _ALNUM = re.compile(r"[^\W_]+", re.UNICODE)

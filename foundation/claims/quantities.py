@@ -96,9 +96,9 @@ _SPELLED = {
     "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
 }
 # A number starts nowhere inside a code ("E5-2620", "LTO-8"): not after a letter or digit,
-# nor after one joined to it by "-" or "/".
+# nor after one joined to it by "-". After "/" it does: "4K/30fps" holds 30 fps.
 _GROUP = re.compile(
-    rf"(?<![\w.])(?<![^\W_]-)(?<![^\W_]/)(?P<cur>[$€£]\s?)?(?P<nums>{_NUM}(?:\s*(?:x|×|/|-|–|to|by)\s*{_NUM})*)"
+    rf"(?<![\w.])(?<![^\W_]-)(?P<cur>[$€£]\s?)?(?P<nums>{_NUM}(?:\s*(?:x|×|/|-|–|to|by)\s*{_NUM})*)"
     rf"|\b(?P<word>{'|'.join(_SPELLED)}|one(?=-[a-z]))\b",
     re.IGNORECASE,
 )
