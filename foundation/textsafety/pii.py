@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
-from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 from spacy.tokens import Doc, Span
 from wordfreq import zipf_frequency
 
@@ -48,7 +48,8 @@ _KIND_FOR_ENTITY = {
     "US_SSN": "ssn", "IP_ADDRESS": "ip", "STREET_ADDRESS": "address", "ORDER_NUMBER": "order",
     "SOCIAL_HANDLE": "handle", "PERSON": "person", "LOCATION": "location",
 }
-# Overlaps: the earlier kind wins (an address keeps "Berlin", an email keeps the name in it).
+# Overlapping findings are merged under the earliest of their kinds here (an address keeps
+# "Berlin", an email the name in it).
 _PRIORITY = ("card", "iban", "ssn", "email", "ip", "order", "phone", "address", "handle", "person", "location")
 # Presidio's weak patterns score from 0.05 and reach 0.4 with a context word ("ssn 523478812");
 # phonenumbers matches score 0.4.
@@ -329,7 +330,7 @@ def _place_spans(doc: Doc) -> Iterator[tuple[int, int]]:
             yield match.span("v")
 
 
-def _recognisers() -> list:
+def _recognisers() -> list[EntityRecognizer]:
     return [
         *_engine.presidio_recognisers(),
         RegexRecognizer("EMAIL_ADDRESS", [_OBFUSCATED_EMAIL], _is_obfuscated_email),
@@ -383,27 +384,32 @@ def _plausible(finding: Finding, text: str) -> bool:
     return True
 
 
-def _resolve(findings: list[Finding]) -> list[Finding]:
-    """Non-overlapping findings: by kind priority, then the longer span."""
+def _merge(findings: list[Finding], text: str) -> list[Finding]:
+    """Overlapping findings become one covering their union, named by the highest-priority
+    kind among them: dropping the loser instead could leave part of a value unmasked."""
     rank = {kind: i for i, kind in enumerate(_PRIORITY)}
-    chosen: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: (rank[f.kind], f.start - f.end, f.start)):
-        if all(finding.end <= c.start or c.end <= finding.start for c in chosen):
-            chosen.append(finding)
-    return sorted(chosen, key=lambda f: f.start)
+    merged: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged and finding.start < merged[-1].end:
+            last = merged.pop()
+            kind = min(last.kind, finding.kind, key=rank.__getitem__)
+            start, end = last.start, max(last.end, finding.end)
+            finding = Finding(kind, start, end, text[start:end])
+        merged.append(finding)
+    return merged
 
 
 def find_pii(text: str) -> list[Finding]:
     """Personal data in `text`: kind, span and matched text, in text order."""
     if not text or not text.strip():
         return []
-    findings = []
-    for result in _analyzer().analyze(text=text, language="en", score_threshold=_SCORE_THRESHOLD):
-        kind = _KIND_FOR_ENTITY.get(result.entity_type)
-        finding = Finding(kind, result.start, result.end, text[result.start:result.end]) if kind else None
-        if finding is not None and _plausible(finding, text):
-            findings.append(finding)
-    return _resolve(findings)
+    results = _analyzer().analyze(text=text, language="en", score_threshold=_SCORE_THRESHOLD)
+    findings = [
+        Finding(_KIND_FOR_ENTITY[r.entity_type], r.start, r.end, text[r.start:r.end])
+        for r in results
+        if r.entity_type in _KIND_FOR_ENTITY
+    ]
+    return _merge([f for f in findings if _plausible(f, text)], text)
 
 
 def mask_pii(text: str) -> str:
