@@ -341,7 +341,8 @@ class SkuReviewState:
         source_version = max(self.last_source_version, self.last_request_source_version + 1)
         self.last_request_source_version = source_version
         self.in_flight = {"request_id": request_id, "at": now, "watermark": self.seq, "mode": mode,
-                          "reason": reason, "histogram": list(self.histogram), "count": self.count}
+                          "reason": reason, "histogram": list(self.histogram), "count": self.count,
+                          "source_version": source_version}
         self.recent_requests = [r for r in self.recent_requests if r["request_id"] != request_id]
         self.recent_requests.append(dict(self.in_flight))
         self.recent_requests = self.recent_requests[-config.recent_requests:]
@@ -380,6 +381,10 @@ class SkuReviewState:
                 self.refreshes_since_rebuild += 1
             if self.in_flight and self.in_flight["request_id"] == request_id:
                 self.in_flight = None
+        if self._supersedes_in_flight(source_version):
+            self.in_flight = None  # what is still pending is asked for again when due
+        if source_version is not None:  # later requests outrank this result downstream (last write wins)
+            self.last_request_source_version = max(self.last_request_source_version, source_version)
         newer = source_version is None or source_version >= self.summary_source_version
         if summary is not None and newer:
             self.summary = summary
@@ -388,6 +393,16 @@ class SkuReviewState:
             self.cited_ids = list(dict.fromkeys(cited_ids))
         self.refresh_count += 1
         return True
+
+    def _supersedes_in_flight(self, source_version: int | None) -> bool:
+        """Whether a result frees the in-flight slot though it answers another request: the
+        worker drops a summary request when a poll also holds one for the same SKU with a
+        source_version at least as high (workers/worker.py, `_coalesce`). After a crash lost
+        this state's last writes, that can be a request from before the crash, and the slot's
+        own request is never answered (the SKU waited out the in-flight timeout, 300 s:
+        tests/faults streams kill -9). Slots written before the field existed never match."""
+        slot = self.in_flight.get("source_version") if self.in_flight else None
+        return slot is not None and source_version is not None and source_version >= int(slot)
 
     def apply_result(self, result: Any) -> bool:
         """`mark_summarised` from a ReviewSummaryResult (or its dict) read from reviews.summaries."""
