@@ -67,10 +67,11 @@ def _common_word(word: str) -> bool:
 # --------------------------------------------------------------------- emails and phones
 
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+@\s*|\s*@\s+|\s+(?:at|AT)\s+)"
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|DOT)\s+|\s*\.\s*)"
+_SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|DOT)\s+)"
+_DOT = rf"(?:{_SPELLED_DOT}|\s*\.\s*)"
 # Bounded repetitions: "x dot x dot x ..." must not cost quadratic time.
 _OBFUSCATED_EMAIL = re.compile(
-    rf"(?<![\w.@])(?P<local>[A-Za-z0-9][\w.+%-]{{0,63}}(?:\s+(?:dot|DOT)\s+[A-Za-z0-9][\w+-]*){{0,3}})"
+    rf"(?<![\w.@])(?P<local>[A-Za-z0-9][\w.+%-]{{0,63}}(?:{_SPELLED_DOT}[A-Za-z0-9][\w+-]*){{0,3}})"
     rf"(?P<at>{_AT})(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:{_DOT}[A-Za-z0-9-]+){{0,3}}{_DOT}[A-Za-z]{{2,24}})\b"
 )
 
@@ -92,8 +93,8 @@ def _is_obfuscated_email(text: str, match: re.Match[str]) -> bool:
     return True
 
 
-_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d)"
-_SPELLED_PHONE = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{6,}}\b")
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d{1,4})"
+_SPELLED_PHONE = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{3,}}\b")
 _MIN_PHONE_DIGITS = 7
 
 
@@ -110,7 +111,9 @@ def _spelled_digit_count(value: str) -> int:
 
 def _is_spelled_phone(text: str, match: re.Match[str]) -> bool:
     value = match.group(0)
-    return any(c.isalpha() for c in value) and _spelled_digit_count(value) >= _MIN_PHONE_DIGITS
+    # At least three digits in words: "10, 9, 10, eight, nine" is a list of scores.
+    words = re.findall(r"[a-z]+", value.lower())
+    return len(words) >= 3 and _spelled_digit_count(value) >= _MIN_PHONE_DIGITS
 
 
 # Numbers phonenumbers will not call valid (fictional 555 and UK drama ranges, local numbers
@@ -159,6 +162,10 @@ _DE_STREET = re.compile(
     rf"\b(?:{_NAME}(?:-{_NAME})*(?:straße|strasse|str\.|weg|allee|platz|gasse|damm|ufer|chaussee)"
     rf"|{_NAME}\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Damm|Ring|Ufer))\s*\d{{1,4}}(?:\s?[a-z])?\b{_LOCALITY_EU}?"
 )
+# "Am Markt 5", "An der Alster 12": only with postcode and town ("Am Ende 5 Sterne" is not one).
+_DE_PLACE_STREET = re.compile(
+    rf"\b(?:Am|An\s+der|An\s+den|Im|Auf\s+dem|Auf\s+der|Zum|Zur|In\s+der)\s+{_NAME}\s+\d{{1,4}}(?:\s?[a-z])?,?\s*\d{{5}}\s+{_NAME}"
+)
 _FR_STREET = re.compile(
     rf"\b\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|impasse|chemin|quai|route|cours)\s+"
     rf"(?:(?:de\s+la|de\s+l'|du|des|de|d')\s*)?{_NAME}(?:\s+{_NAME}){{0,3}}{_LOCALITY_EU}?"
@@ -169,7 +176,7 @@ _ES_IT_STREET = re.compile(
     rf"(?:,\s*\d{{1,2}}\s?[º°]\s?[A-Z]?)?{_LOCALITY_EU}?"
 )
 _UK_HOUSE = re.compile(
-    rf"\b(?:The\s+)?(?:{_NAME}\s+){{0,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Manor|Rectory|Vicarage|Grange|Villa|Mill|Croft|Bungalow)"
+    rf"\b(?:The\s+)?(?:{_NAME}\s+){{0,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Manor|Rectory|Vicarage|Grange|Villa|Mill|Croft|Bungalow|View|Hall|Court|Orchard|Haven|Nook|Rise)"
     rf"\s*,\s*(?:{_NAME}\s+){{1,3}}(?:Lane|Road|Street|Close|Way|Green|Hill|Row|End|Drive|Avenue|Crescent|Gardens|Terrace|Walk|Mews|Grove)\b"
     rf"(?:,\s*{_NAME}(?:\s{_NAME}){{0,2}})?(?:,?\s+{_POSTCODE_UK})?"
 )
@@ -211,9 +218,10 @@ def _is_order_number(text: str, match: re.Match[str]) -> bool:
     return digits >= 5 or (digits >= 4 and bool(match.group("marker")))
 
 
-_AT_HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z0-9_.]*[A-Za-z_])[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_])\b")
+_AT_HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z0-9_.-]*[A-Za-z_])[A-Za-z0-9_](?:[A-Za-z0-9_.-]{1,28}[A-Za-z0-9_])\b")
 _PLATFORM_HANDLE = re.compile(
-    r"(?i)\b(?:ig|insta|instagram|twitter|tiktok|snapchat|snap|threads|youtube|twitch|discord|telegram|reddit|bluesky)"
+    r"(?i)\b(?:ig|insta|instagram|twitter|tiktok|snapchat|snap|threads|youtube|twitch|discord|telegram|reddit|bluesky|"
+    r"venmo|cash\s?app|paypal\.me)"
     r"(?:\s+(?:handle|name|account|username|channel|page))?\s*(?P<sep>:|-|\bis\b)?\s*(?P<v>@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_]))\b"
 )
 _REDDIT_USER = re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b")
@@ -233,8 +241,8 @@ _NAMES = rf"{_NAME}(?:\s+{_NAME}){{0,2}}"
 # not "Cheers, Great product"). The closing formulas need their comma: "I love Sony" is not
 # a signature.
 _STRONG_NAME_CUE = re.compile(
-    rf"\b(?i:my\s+name\s+is|my\s+name's|signed,?|(?:kind\s+|best\s+)?regards\s*,|sincerely\s*,|best\s+wishes\s*,|"
-    rf"cheers\s*,|love\s*,|xoxo\s*,|yours\s*,|thanks\s*,)\s*(?P<v>{_NAMES})"
+    rf"\b(?i:my\s+name\s+is|my\s+name's|signed[,:]?|(?:kind\s+|best\s+)?regards\s*,|sincerely\s*,|best\s+wishes\s*,|"
+    rf"best\s*,|cheers\s*[,!]|love\s*,|xoxo\s*,|yours\s*,|thanks\s*[,!])\s*(?P<v>{_NAMES})"
 )
 # A dash and words at the very end: a signature ("— Ingrid Solberg", "-- Sven") unless the
 # words are ordinary ones ("Love it - Amazing", "Five stars - Excellent").
@@ -259,6 +267,9 @@ _CUED_PLACE = re.compile(rf"\b{_PLACE_CUE}\s+(?:the\s+)?(?P<v>{_NAMES})")
 # Chinese runs have no spaces: the one to three characters before the honorific are taken,
 # which may include a character of the word before the name (masked too; nothing leaks).
 _CJK_NAME = re.compile(r"(?P<v>[\u4e00-\u9fff]{1,3})(?:さん|様|さま|氏|先生|女士|小姐)")
+# "我叫李明" (my name is), "私の名前は田中です", "田中と申します".
+_CJK_INTRO = re.compile(r"(?:我叫|我的名字是|私の名前は|僕の名前は|名前は)(?P<v>[\u4e00-\u9fff\u30a0-\u30ff]{2,3})")
+_CJK_HUMBLE = re.compile(r"(?P<v>[\u4e00-\u9fff\u30a0-\u30ff]{1,4})と申します")
 _CJK_ROLES = frozenset(
     "店員 業者 担当 担当者 運転手 配達員 出品者 販売者 皆 客 神 奥 先輩 後輩 息子 娘 医者 大工 店長 社長 部長 "
     "服务员 医生 老师 快递员 司机 客服 师傅".split()
@@ -337,7 +348,7 @@ def _recognisers() -> list[EntityRecognizer]:
         RegexRecognizer("PHONE_NUMBER", [_SPELLED_PHONE], _is_spelled_phone),
         RegexRecognizer("PHONE_NUMBER", [_CUED_PHONE], _is_cued_phone, score=0.6),
         RegexRecognizer("STREET_ADDRESS", [_US_STREET], _is_us_street),
-        RegexRecognizer("STREET_ADDRESS", [_DE_STREET, _FR_STREET, _UK_HOUSE, _PO_BOX]),
+        RegexRecognizer("STREET_ADDRESS", [_DE_STREET, _DE_PLACE_STREET, _FR_STREET, _UK_HOUSE, _PO_BOX]),
         RegexRecognizer("STREET_ADDRESS", [_ES_IT_STREET], _is_via_street),
         RegexRecognizer("STREET_ADDRESS", [_UK_POSTCODE], _is_uk_postcode),
         RegexRecognizer("ORDER_NUMBER", [_ORDER], _is_order_number),
@@ -345,6 +356,7 @@ def _recognisers() -> list[EntityRecognizer]:
         RegexRecognizer("SOCIAL_HANDLE", [_PLATFORM_HANDLE], _is_platform_handle),
         DocRecognizer("PERSON", _person_spans),
         RegexRecognizer("PERSON", [_CJK_NAME], _is_cjk_name),
+        RegexRecognizer("PERSON", [_CJK_INTRO, _CJK_HUMBLE]),
         DocRecognizer("LOCATION", _place_spans),
     ]
 
