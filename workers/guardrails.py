@@ -27,17 +27,10 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from foundation.textsafety import links, pii
+
 # --- patterns --------------------------------------------------------------------------
 
-_SCHEME_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\S*", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_TLDS = (
-    "com|net|org|io|co|uk|de|fr|es|it|nl|eu|us|ca|au|info|biz|shop|store|online|site|app|dev|ai|me|tv|ly|gg|xyz"
-)
-# The lookbehinds let a bare domain start only at the first label of a dotted run: from
-# every label, a run of n labels is scanned n times over (5,000 chars of "a.": 0.9 s).
-_BARE_DOMAIN = re.compile(rf"(?<![a-z0-9])(?<![a-z0-9.-]-)(?<![a-z0-9-]\.)\b(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?:/\S*)?", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{6,}\d(?![\w.]?\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MARKUP = re.compile(
     r"<\|[a-z_]+\|>|</?s>|\[/?INST\]|<</?SYS>>|</?product_facts>|^\s*(?:assistant|user|system)\s*:",
@@ -71,8 +64,10 @@ _MAX_FOREIGN_LETTERS = 0
 # --- public API ------------------------------------------------------------------------
 
 
-def find_violations(text: str, *, source_text: str, max_chars: int) -> list[str]:
-    """Why `text` must not be published as a description of `source_text` (empty = valid)."""
+def find_violations(text: str, *, source_text: str, max_chars: int, deep: bool = True) -> list[str]:
+    """Why `text` must not be published as a description of `source_text` (empty = valid).
+    `deep=False` leaves out the PII detectors (spaCy and Presidio, tens of ms a call):
+    fewer reasons, never a wrong one, which is what `doomed` may use."""
     if not text or not text.strip():
         return ["empty: no text"]
     source = source_text or ""
@@ -81,6 +76,8 @@ def find_violations(text: str, *, source_text: str, max_chars: int) -> list[str]
     if len(text) > max_chars:
         reasons.append(f"too_long: {len(text)} > {max_chars} chars")
     reasons += _links(text, source_lower)
+    if deep:
+        reasons += _personal(text, source_lower)
     reasons += _numbers(text, source)
     reasons += _script(text, source)
     reasons += _loops(text, source_lower)
@@ -105,7 +102,7 @@ def doomed(partial: str, *, source_text: str, max_chars: int) -> bool:
     if not ends:
         return False
     settled = clean_output(partial[:ends[-1]], max_chars)
-    reasons = find_violations(settled, source_text=source_text, max_chars=max_chars)
+    reasons = find_violations(settled, source_text=source_text, max_chars=max_chars, deep=False)
     return any(not r.startswith(("empty", "too_long")) for r in reasons)
 
 
@@ -134,23 +131,31 @@ def clean_output(text: str, max_chars: int) -> str:
 
 
 def _links(text: str, source_lower: str) -> list[str]:
+    """Links and (in `_personal`) personal data, found by the shared text-safety layer. A
+    link with a scheme or "www." and an email are always rejected; a bare domain, a
+    phone-like code or another value only when the facts do not contain it (brands such as
+    "Hotels.com" are facts)."""
     reasons = []
-    if match := _SCHEME_URL.search(text):
-        reasons.append(f"url: {match.group(0)[:60]!r}")
-    if match := _EMAIL.search(text):
-        reasons.append(f"email: {match.group(0)[:60]!r}")
-    without_emails = _EMAIL.sub(" ", _SCHEME_URL.sub(" ", text))
-    for match in _BARE_DOMAIN.finditer(without_emails):
-        if match.group(0).lower() not in source_lower:
-            reasons.append(f"url: bare domain {match.group(0)[:60]!r}")
-            break
-    source_digits = re.sub(r"\D", "", source_lower)
-    for match in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) >= 7 and digits not in source_digits:
-            reasons.append(f"phone: {match.group(0).strip()[:40]!r}")
+    for finding in links.find_links(text):
+        if finding.kind == "url" or finding.text.lower() not in source_lower:
+            reasons.append(f"url: {finding.kind} {finding.text[:60]!r}")
             break
     return reasons
+
+
+def _personal(text: str, source_lower: str) -> list[str]:
+    reasons = []
+    source_digits = re.sub(r"\D", "", source_lower)
+    for finding in pii.find_pii(text):
+        if finding.kind == "email":
+            reasons.append(f"email: {finding.text[:60]!r}")
+        elif finding.kind == "phone":
+            digits = re.sub(r"\D", "", finding.text)
+            if digits not in source_digits:
+                reasons.append(f"phone: {finding.text.strip()[:40]!r}")
+        elif finding.text.lower() not in source_lower:
+            reasons.append(f"pii: {finding.kind}")
+    return list(dict.fromkeys(reasons))
 
 
 def _numbers(text: str, source: str) -> list[str]:
