@@ -15,6 +15,7 @@ from foundation.claims.language import alnum_tokens
 # "Label: " where the label is one to three words: a field written out, not prose.
 _LABEL = re.compile(r"(?:^|(?<=[\s.;,]))([^\W\d_][^\W\d_'’-]*(?: [^\W\d_]+){0,2}) ?:(?=\s|$)")
 _MIN_NOVEL_WORDS = 2  # distinct content words or numbers beyond the title's; fewer is a title with filler
+_TITLE_SHARE = 0.6  # of the title's words, for a text to restate it
 _FACT_SHARE = 0.8  # share of content words copied from the facts, in a text with no verb
 
 
@@ -30,10 +31,16 @@ def echo_reason(text: str, docs: list[Doc], facts: Facts, index: FactIndex) -> s
     if len(title) >= 2 and _occurrences(words, title) >= 2:
         return "echo_title:repeated"
     novel = {w for w in words if w not in title and w not in STOP_WORDS}
-    if len(novel) < _MIN_NOVEL_WORDS:
+    restates = sum(w in set(words) for w in title) >= _TITLE_SHARE * len(title)
+    if restates and len(novel) < _MIN_NOVEL_WORDS:
         return "echo_title:nothing_beyond_title"
     content = [t for doc in docs for t in doc if t.is_alpha and not t.is_stop]
-    has_verb = any(t.pos_ in ("VERB", "AUX") for doc in docs for t in doc)
+    # A finite verb makes a sentence ("it writes at", "is", "has"); a fact word tagged as
+    # some other verb form ("ripstop mesh upper", "read speed" out of context) does not.
+    has_verb = any(
+        t.tag_ in ("VBZ", "VBP", "MD") or (t.pos_ in ("VERB", "AUX") and not index.supports_word(t))
+        for doc in docs for t in doc
+    )
     if content and not has_verb and sum(index.supports_word(t) for t in content) >= _FACT_SHARE * len(content):
         return "echo_facts:no_sentence"
     return None

@@ -151,13 +151,18 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
                 continue
             return f"contradicts:{denial.label}"
     if negated:
-        if all(index.supports_word(t) and not is_generic(t, use=False) for t in words):
-            return f"contradicts:{term.text}"  # "not waterproof" where the facts say waterproof
+        # "not waterproof" where the facts say waterproof; "(not) included" is no property
+        if all(_property_word(t) and index.supports_word(t) and not is_generic(t, use=False) for t in words):
+            return f"contradicts:{term.text}"
         return None
     for token in words:
         if reason := _slot_conflict(token, index) or _attribute_conflict(token, index):
             return reason
     return None
+
+
+def _property_word(token: Token) -> bool:
+    return token.pos_ in CONTENT_POS and token.tag_ not in ("VBN", "VBD") and token.lemma_.lower() not in _INCLUSION
 
 
 def _slot_conflict(token: Token, index: FactIndex) -> str | None:

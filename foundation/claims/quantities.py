@@ -85,9 +85,12 @@ _ALIASES: list[tuple[str, str]] = sorted(
     ((alias, unit) for unit, (_, _, aliases) in _UNITS.items() for alias in aliases),
     key=lambda pair: -len(pair[0]),
 )
-# "in" is a preposition far more often than an inch: only after a number and before a
-# break, an "x" or a dimension word ("6 in. wide", '2 x 3 in', "a 10 in screen").
-_INCH_AFTER = re.compile(r"(?:$|[^\w\s]|\s+(?:x|by|wide|long|tall|high|deep|thick|screen|display|diameter|blade)\b)")
+# "in" after a number is an inch ("6 in. wide", "a 6 x 4 in tray") unless a determiner,
+# a pronoun or a number follows, as after the preposition ("2 in a pack", "5 in 1").
+_PREPOSITION_IN = re.compile(
+    r"\s+(?:a|an|the|this|that|these|those|your|my|our|their|his|her|its|one|each|every|all|any|some|\d)\b",
+    re.IGNORECASE,
+)
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _SPELLED = {
@@ -195,7 +198,7 @@ def _unit_at(text: str, position: int) -> tuple[str | None, int]:
             after = text[at + len(alias):]
             if not matches or (alias[-1].isalnum() and after[:1].isalnum()):
                 continue
-            if alias.lower() == "in" and not _INCH_AFTER.match(after):
+            if alias.lower() == "in" and _PREPOSITION_IN.match(after):
                 continue
             if alias in ("'", "’") and after[:1].isalpha():
                 continue  # an apostrophe, not feet ("90's")

@@ -1,0 +1,92 @@
+"""A number is a claim: it must appear in the facts with its unit, and belong to the
+attribute the sentence ties it to."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from foundation.claims import Facts, check_description
+from foundation.claims.quantities import find_codes, find_quantities
+
+CPU = Facts.of(
+    "Corvant X7 8-Core Desktop Processor", "Corvant", "Processors",
+    {"Base clock": "3.2 GHz", "Boost clock": "4.8 GHz", "Threads": "16", "Cache": "32 MB"},
+)
+BOTTLE = Facts.of(
+    "Trail Flask 500 mL", "Hydrova", "Drinkware",
+    {"Capacity": "500 mL", "Height": "10 inch", "Colours": ["sand", "moss", "slate"], "Warranty": "2 years"},
+)
+
+
+def kept(text: str, facts: Facts) -> bool:
+    return check_description(text, facts).supported
+
+
+def reasons(text: str, facts: Facts) -> list[str]:
+    return check_description(text, facts).reasons
+
+
+@pytest.mark.parametrize("written", ["500 ml", "500 mL", "500 milliliters", "500ml", "0.5 L", "0.5 litres"])
+def test_a_volume_is_the_same_in_any_unit_spelling(written: str) -> None:
+    assert kept(f"The Hydrova Trail Flask holds {written}.", BOTTLE)
+
+
+@pytest.mark.parametrize("written", ["10 inches", "10-inch", '10"', "10 in. tall", "25.4 cm"])
+def test_a_length_is_the_same_in_any_unit_spelling(written: str) -> None:
+    assert kept(f"The Hydrova Trail Flask stands {written}.", BOTTLE)
+
+
+def test_the_same_number_with_another_unit_is_unsupported() -> None:
+    assert reasons("The Hydrova Trail Flask holds 500 oz.", BOTTLE) == ["unsupported_number:500 oz."]
+
+
+def test_a_count_in_a_title_is_no_measurement() -> None:
+    assert reasons("The Corvant X7 runs at 8 GHz.", CPU) == ["unsupported_number:8 GHz"]
+    assert kept("The Corvant X7 has 8 cores and 16 threads.", CPU)
+
+
+def test_a_count_belongs_to_the_noun_it_counts() -> None:
+    assert reasons("The Corvant X7 has 16 cores.", CPU) == ["unsupported_number:16"]
+
+
+def test_a_number_must_belong_to_the_attribute_it_is_tied_to() -> None:
+    assert kept("It runs at a 3.2 GHz base clock and boosts up to 4.8 GHz.", CPU)
+    assert reasons("It has a 4.8 GHz base clock.", CPU) == ["misattributed_number:4.8 GHz"]
+
+
+def test_a_list_attribute_states_its_length() -> None:
+    assert kept("The Hydrova Trail Flask comes in three colours: sand, moss and slate.", BOTTLE)
+    assert reasons("The Hydrova Trail Flask comes in four colours.", BOTTLE) == ["unsupported_number:four"]
+
+
+def test_spelled_numbers_are_numbers() -> None:
+    assert kept("It is backed by a two-year warranty.", BOTTLE)
+    assert reasons("It is backed by a five-year warranty.", BOTTLE) == ["unsupported_number:five-year"]
+
+
+def test_a_price_is_a_number_the_facts_must_give() -> None:
+    assert "unsupported_number:$24.99" in reasons("The Hydrova Trail Flask costs just $24.99.", BOTTLE)
+
+
+def test_model_and_part_codes_must_be_in_the_facts() -> None:
+    drive = Facts.of(
+        "Quantum LTO-8 HH SAS 12Gb/s Tape Drive TC-L82AN-BR 30/12TB", "Quantum",
+        attributes={"Form factor": "half-height", "Interface": "SAS 12Gb/s"},
+    )
+    assert kept("The Quantum TC-L82AN-BR is a half-height LTO-8 tape drive with a 12Gb/s SAS interface.", drive)
+    assert kept("It stores 12 TB native and 30 TB compressed.", drive)
+    assert reasons("It also reads LTO-9 cartridges.", drive) == ["unsupported_name:LTO-9", "unsupported_term:cartridges"]
+
+
+def test_quantities_are_read_with_their_units_and_values() -> None:
+    found = find_quantities("A 6 x 4 in tray, 1/2 inch thick, 1,200 W, 30/12TB and 4.0GHz; 2 in a pack")
+    assert [(q.value, q.unit) for q in found] == [
+        (6, "in"), (4, "in"), (Fraction(1, 2), "in"), (1200, "W"), (30, "TB"), (12, "TB"), (4, "GHz"), (2, None),
+    ]
+
+
+def test_codes_are_letter_digit_runs_outside_quantities() -> None:
+    text = "Xeon E5-2620 with 4K output, a 3rd-gen i7-12700K and 5G, 4.0GHz"
+    assert [c.text for c in find_codes(text, find_quantities(text))] == ["E5-2620", "4K", "3rd-gen", "i7-12700K", "5G"]

@@ -1,0 +1,93 @@
+"""Names, materials, colours, properties and uses are claims the facts must support;
+what the facts deny contradicts; vague praise may stand."""
+
+from __future__ import annotations
+
+import pytest
+
+from foundation.claims import Facts, check_description
+
+MUG = Facts.of(
+    "Stoneware Coffee Mug 350 ml", "Clayhaus", "Drinkware",
+    {"Material": "stoneware", "Colour": "sage green", "Microwave safe": "yes", "Dishwasher safe": "no"},
+)
+HEADLAMP = Facts.of(
+    "Trailbeam LED Headlamp", "Trailbeam", "Outdoor lighting",
+    {"Batteries": "3 x AAA (not included)", "Water resistance": "water resistant, not waterproof"},
+)
+CREAM = Facts.of("Barrier Repair Cream, Fragrance-Free", "Calmora", "Skin care", {"Key ingredients": ["ceramides", "shea butter"]})
+
+
+def reasons(text: str, facts: Facts) -> list[str]:
+    return check_description(text, facts).reasons
+
+
+@pytest.mark.parametrize("praise", [
+    "It is a sturdy, stylish mug.",
+    "It is perfect for everyday use.",
+    "It makes a great gift.",
+    "It is a high quality mug that makes life a little easier.",
+    "The Clayhaus mug is an elegant, versatile choice.",
+])
+def test_vague_praise_stands(praise: str) -> None:
+    assert check_description(f"The Clayhaus stoneware mug is sage green. {praise}", MUG).supported
+
+
+@pytest.mark.parametrize("claim, reason", [
+    ("It is waterproof.", "unsupported_property:waterproof"),
+    ("It is hypoallergenic.", "unsupported_property:hypoallergenic"),
+    ("It is perfect for kids.", "unsupported_use:kids"),
+    ("It is made in Portugal.", "unsupported_name:Portugal"),
+    ("It has a leather sleeve.", "contradicts:material/leather"),
+])
+def test_a_specific_claim_needs_a_fact(claim: str, reason: str) -> None:
+    assert reasons(claim, MUG)[0] == reason
+
+
+def test_common_words_pass_but_common_claims_do_not() -> None:
+    # "life" (Zipf 5.9) asserts nothing; "kids" (5.3) and "black" (5.5) do.
+    assert check_description("The Clayhaus mug makes life easier.", MUG).supported
+    assert reasons("It is made for kids.", MUG) == ["unsupported_use:kids"]
+    assert reasons("It also comes in black.", MUG) == ["contradicts:colour/black"]
+
+
+def test_a_denied_property_contradicts() -> None:
+    assert reasons("It is dishwasher safe.", MUG) == ["contradicts:dishwasher safe"]
+    assert check_description("The Clayhaus mug is microwave safe.", MUG).supported
+
+
+def test_a_material_other_than_the_stated_one_contradicts() -> None:
+    assert reasons("This porcelain mug is a classic.", MUG) == ["contradicts:material/porcelain"]
+
+
+def test_not_waterproof_makes_waterproof_a_contradiction_and_water_resistant_a_fact() -> None:
+    assert reasons("It is fully waterproof.", HEADLAMP) == ["contradicts:waterproof"]
+    assert check_description("The Trailbeam headlamp is water resistant but not waterproof.", HEADLAMP).supported
+
+
+def test_not_included_contradicts_only_a_sentence_that_includes_it() -> None:
+    assert check_description("The Trailbeam headlamp runs on 3 AAA batteries.", HEADLAMP).supported
+    assert check_description("Batteries are not included.", HEADLAMP).supported
+    assert reasons("Batteries are included.", HEADLAMP) == ["contradicts:battery"]
+
+
+def test_free_of_something_agrees_with_facts_that_deny_it() -> None:
+    assert check_description("This fragrance-free Calmora cream contains ceramides and shea butter.", CREAM).supported
+    assert reasons("A soft fragrance makes it pleasant to apply.", CREAM) == ["contradicts:fragrance", "unsupported_property:soft"]
+
+
+def test_a_negated_fact_contradicts() -> None:
+    jacket = Facts.of("Stormline Waterproof Jacket", "Stormline", attributes={"Waterproof": "yes", "Hood": "adjustable"})
+    assert reasons("The Stormline jacket has an adjustable hood but is not waterproof.", jacket) == ["contradicts:waterproof"]
+
+
+def test_a_brand_that_resembles_a_famous_one_is_not_that_one() -> None:
+    hammock = Facts.of("Amazonas Travel Hammock", "Amazonas")
+    assert check_description("The Amazonas travel hammock is a great choice.", hammock).supported
+    assert reasons("It is sold by Amazon.", hammock) == ["unsupported_name:Amazon"]
+
+
+def test_an_adjective_on_an_attribute_must_be_its_value() -> None:
+    jeans = Facts.of("Denimora Stretch Jeans", "Denimora", attributes={"Rise": "mid", "Fit": "slim"})
+    assert check_description("The Denimora stretch jeans have a mid rise and a slim fit.", jeans).supported
+    assert reasons("They have a high rise.", jeans) == ["contradicts:rise/high"]
