@@ -102,10 +102,10 @@ def build_analyzer(recognisers: Iterable[EntityRecognizer], engine: SpacyNlpEngi
 
 class _CardRecognizer(CreditCardRecognizer):
     """Presidio's Luhn check, over groupings Presidio's pattern misses: dots
-    ("4231.1418.7407.8871"), Amex 4-6-5, and one separator used throughout."""
+    ("4231.1418.7407.8871"), Amex 4-6-5, Diners 4-4-4-2, and one separator used throughout."""
 
     PATTERNS = [
-        PresidioPattern("card 4-4-4-4(-3)", r"\b\d{4}([ .-]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?\b", _CARD_SCORE),
+        PresidioPattern("card 4-4-4-2..4(-3)", r"\b\d{4}([ .-]?)\d{4}\1\d{4}\1\d{2,4}(?:\1\d{3})?\b", _CARD_SCORE),
         PresidioPattern("card 4-6-5 / 4-6-4", r"\b3\d{3}([ .-]?)\d{6}\1\d{4,5}\b", _CARD_SCORE),
         PresidioPattern("card compact", r"\b[2-6]\d{12,18}\b", _CARD_SCORE),
     ]

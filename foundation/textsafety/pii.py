@@ -120,12 +120,31 @@ def _is_spelled_phone(text: str, match: re.Match[str]) -> bool:
 # without an area code) are still phones when the review says so.
 _CUED_PHONE = re.compile(
     r"(?i)\b(?:call|text|ring|phone|tel|mobile|cell|number|whatsapp|reach\s+me|contact|dial)\b[^\d\n]{0,20}?"
-    r"(?P<v>(?<![\d.])\+?(?:\(\d{1,5}\)\s?)?\d{2,6}(?:[ .-]\d{2,6}){1,4}(?!\d|[.,]\d))"
+    r"(?P<v>(?<![\d.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)\s?)?\d{2,6}(?:[ .-]\d{2,6}){1,4}(?!\d|[.,]\d))"
 )
+# North America reserves 555-0100..0199 for fiction; phonenumbers calls them invalid, but
+# they are what sample and test texts (and some reviewers) write.
+_FICTIONAL_PHONE = re.compile(r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])?555[ .-]?01\d\d(?![\d-]|[.,]\d)")
 
 
 def _is_cued_phone(text: str, match: re.Match[str]) -> bool:
     return 7 <= sum(c.isdigit() for c in match.group("v")) <= 15
+
+
+# Presidio drops the placeholder SSNs (123-45-6789, 078-05-1120) and wants context for the
+# compact form; introduced as an SSN, any such number is one.
+_CUED_SSN = re.compile(
+    r"(?i)\b(?:ssn|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?)\s*(?:is\s+|was\s+)?[:#]?\s*"
+    r"(?P<v>\d{3}([ .-]?)\d{2}\2\d{4})(?![\d-])"
+)
+# A card number with a typo fails Luhn yet still gives away the card: card-shaped digit groups
+# next to a word about cards are masked without the checksum.
+_CARD_SHAPED = re.compile(r"(?<![\d.-])[2-6]\d{3}([ .-]?)\d{4}\1\d{4}\1\d{2,4}(?:\1\d{3})?(?![\d-]|[.,]\d)")
+_CARD_WORDS = re.compile(r"(?i)\b(?:card|credit|debit|visa|mastercard|amex|discover|maestro|paid\s+with|charged)\b")
+
+
+def _is_cued_card(text: str, match: re.Match[str]) -> bool:
+    return bool(_CARD_WORDS.search(text, max(0, match.start() - 30), min(len(text), match.end() + 30)))
 
 
 # --------------------------------------------------------------------- addresses
@@ -144,6 +163,11 @@ _UNIT = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*#?[A-Za-z0-9-]{1,
 _US_STREET = re.compile(
     rf"\b\d{{1,6}}[A-Z]?\s+(?:(?:[NSEW]\.?|North|South|East|West)\s+)?(?:(?:{_NAME}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
     rf"{_US_SUFFIX}\b\.?(?:\s[NSEW]{{1,2}}\b)?(?P<unit>{_UNIT})?(?P<locality>{_LOCALITY_US_UK})"
+)
+# "45 maple street": lower case, only the unambiguous street types.
+_US_STREET_LOWER = re.compile(
+    rf"\b\d{{1,6}}\s+(?:[a-z]{{2,}}\s+){{1,2}}(?:street|avenue|ave|road|rd|lane|boulevard|blvd|drive)\b\.?"
+    rf"(?P<unit>{_UNIT})?(?P<locality>{_LOCALITY_US_UK})"
 )
 # "I live at", "ship it to", "my address is" ... right before the number.
 _ADDRESS_CUE = re.compile(
@@ -347,7 +371,10 @@ def _recognisers() -> list[EntityRecognizer]:
         RegexRecognizer("EMAIL_ADDRESS", [_OBFUSCATED_EMAIL], _is_obfuscated_email),
         RegexRecognizer("PHONE_NUMBER", [_SPELLED_PHONE], _is_spelled_phone),
         RegexRecognizer("PHONE_NUMBER", [_CUED_PHONE], _is_cued_phone, score=0.6),
-        RegexRecognizer("STREET_ADDRESS", [_US_STREET], _is_us_street),
+        RegexRecognizer("PHONE_NUMBER", [_FICTIONAL_PHONE]),
+        RegexRecognizer("US_SSN", [_CUED_SSN]),
+        RegexRecognizer("CREDIT_CARD", [_CARD_SHAPED], _is_cued_card),
+        RegexRecognizer("STREET_ADDRESS", [_US_STREET, _US_STREET_LOWER], _is_us_street),
         RegexRecognizer("STREET_ADDRESS", [_DE_STREET, _DE_PLACE_STREET, _FR_STREET, _UK_HOUSE, _PO_BOX]),
         RegexRecognizer("STREET_ADDRESS", [_ES_IT_STREET], _is_via_street),
         RegexRecognizer("STREET_ADDRESS", [_UK_POSTCODE], _is_uk_postcode),
