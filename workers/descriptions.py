@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
 from foundation.claims import Facts, check_description, split_sentences
+from foundation.textsafety import find_links, find_pii, scan_published
+from foundation.textsafety.published import Detectors
 from schemas import ProductEvent
 from schemas.results import DroppedSentence
 from workers.backend import ChatPrompt
@@ -123,6 +126,17 @@ def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
     if len(pruned) < MIN_PRUNED_CHARS or find_violations(pruned, source_text=source_text(product), max_chars=max_chars):
         return Grounded(None, dropped, violations=["unsupported: " + ", ".join(sorted({c for d in dropped for c in d.reasons}))])
     return Grounded(pruned, dropped)
+
+
+def publish_scan(product: ProductEvent) -> Callable[[str], list[str]]:
+    """The text-safety layer's way-out scan for a description of `product`: personal data
+    and links count unless the facts state them (a brand may be a person's name, a shop's
+    name a domain); the prompt's instructions may not be echoed."""
+    facts = source_text(product).lower()
+    detectors = Detectors(find_pii=lambda text: [f for f in find_pii(text) if f.text.lower() not in facts],
+                          find_links=lambda text: [f for f in find_links(text) if f.text.lower() not in facts])
+    instructions = SYSTEM_PROMPT.format(max_chars=product.max_chars or 600)
+    return partial(scan_published, instructions=instructions, detectors=detectors)
 
 
 def _code(reason: str) -> str:

@@ -4,6 +4,7 @@ fall back. Knows nothing about Kafka; knows the backend only through its protoco
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tenacity import (
@@ -135,6 +136,13 @@ class RequestHandler:
             return
         draft.text, draft.dropped = grounded.text, grounded.dropped
 
+    def _blocked(self, kind: str, text: str, scan: Callable[[str], list[str]]) -> list[str]:
+        """The published-text scan's codes for `text` (empty: publishable), counted."""
+        codes = scan(text)
+        for code in codes:
+            self.metrics.outputs_blocked.labels(kind=kind, reason=code.split(":", 1)[0]).inc()
+        return codes
+
     def _call_backend(self, prompts: list[ChatPrompt]) -> list[Completion]:
         started = time.monotonic()
         try:
@@ -185,12 +193,19 @@ class RequestHandler:
                      common: dict) -> DescriptionResult:
         max_chars = request.product.max_chars or self.config.default_max_chars
         if backend_error is None and draft.text and not draft.violations:
-            method = "generated_pruned" if draft.dropped else "generated"
-            return DescriptionResult(**common, description=draft.text, method=method, dropped_sentences=draft.dropped)
+            blocked = self._blocked("description", draft.text, descriptions.publish_scan(request.product))
+            if not blocked:
+                method = "generated_pruned" if draft.dropped else "generated"
+                return DescriptionResult(**common, description=draft.text, method=method,
+                                         dropped_sentences=draft.dropped)
+            draft.violations = [f"unsafe_output:{code}" for code in blocked]
         reasons = [backend_error] if backend_error else (draft.violations or ["empty"])
         log.info("description_fallback", sku=request.sku, request_id=request.request_id, reasons=reasons)
+        text = descriptions.fallback_description(request.product, max_chars)
+        if self._blocked("description", text, descriptions.publish_scan(request.product)):
+            text = descriptions.SAFE_FALLBACK  # the facts themselves carry something unpublishable
         return DescriptionResult(
-            **common, description=descriptions.fallback_description(request.product, max_chars),
+            **common, description=text,
             method="fallback", fallback_reason=reason_codes(reasons),
         )
 
