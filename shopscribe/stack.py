@@ -160,30 +160,38 @@ class LocalStack:
 
 
 class StopSignals:
-    """Holds SIGINT and SIGTERM from `with` on, for `wait` to take.
+    """From `with` on, SIGINT and SIGTERM are recorded, not acted on, and `wait` returns the
+    first: one sent once the process has said it is up (enter before printing that) is
+    never lost, dropped, or raised in the middle of a liveness check.
 
-    Blocked and taken by sigtimedwait, a signal sent once the process has said it is up
-    (enter before printing that) is never lost: it stays pending until `wait` takes it,
-    instead of interrupting a liveness check half done or being taken and dropped. Leaving
-    the block unblocks them, so a second Ctrl-C interrupts the stop that follows (and the
-    stop then kills what is left). Main thread only: the mask is per thread."""
+    Python runs a signal's handler in the main thread between two bytecodes, whichever
+    thread the kernel delivered the signal to (a blocked mask plus sigtimedwait is not
+    enough: a signal arriving while the main thread is busy goes to another thread). The
+    handler only appends to a list: a handler that waits on anything the interrupted code
+    may hold deadlocks, as `broker`'s did (Popen.wait inside Popen.wait). Leaving the block
+    restores the previous handlers, so a second Ctrl-C interrupts the stop that follows
+    (and the stop then kills what is left)."""
 
     def __enter__(self) -> StopSignals:
-        self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        self._received: list[int] = []
+        self._previous = {sig: signal.signal(sig, self._record) for sig in STOP_SIGNALS}
         return self
 
-    def wait(self, check_alive: Callable[[], None], every_s: float = 1.0) -> int:
-        """The number of the first stop signal; `check_alive` (it raises when a part has
-        died) runs every `every_s` meanwhile."""
-        while True:
+    def _record(self, signum: int, _frame: object) -> None:
+        self._received.append(signum)
+
+    def wait(self, check_alive: Callable[[], None], every_s: float = 0.2) -> int:
+        """The number of the first stop signal (seen within `every_s`); `check_alive` (it
+        raises when a part has died) runs every `every_s` meanwhile."""
+        while not self._received:
             check_alive()
-            received = signal.sigtimedwait(STOP_SIGNALS, every_s)
-            if received is not None:
-                log.info("stop_signal", signal=signal.Signals(received.si_signo).name)
-                return received.si_signo
+            time.sleep(every_s)
+        log.info("stop_signal", signal=signal.Signals(self._received[0]).name)
+        return self._received[0]
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def _raise_exit(signum: int, _frame: object) -> None:
