@@ -49,13 +49,14 @@ class EchoBackend:
 
 
 def echo_text(user_message: str, max_chars: int = MAX_ECHO_CHARS) -> str:
-    """"<title>: <value>, <value>, ..." from "name: value" fact lines, else the message's
-    first words; truncated at a word boundary and ended with a full stop."""
+    """"The <title> comes with <name> <value>, <name> <value>, ..." from "name: value" fact
+    lines (a sentence, as a well-behaved model writes: a "Title: ..." dump is no description),
+    else the message's first words; truncated at a word boundary and ended with a full stop."""
     facts = dict(_FACT_LINE.findall(user_message))
     title = facts.pop("title", "").strip()
-    values = [v.strip() for k, v in facts.items() if k not in ("brand", "category")]
+    pairs = [f"{k.strip()} {v.strip()}" for k, v in facts.items() if k not in ("brand", "category")]
     if title:
-        text = f"{title}: {', '.join(values)}" if values else title
+        text = f"The {title} comes with {', '.join(pairs)}" if pairs else title
     else:
         text = " ".join(user_message.split()) or "Nothing to echo"
     if len(text) > max_chars - 1:

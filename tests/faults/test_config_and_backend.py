@@ -62,6 +62,7 @@ def test_a_backend_that_recovers_within_the_retries_generates() -> None:
 def test_a_backend_that_keeps_failing_gives_the_fallback_with_its_reason_after_bounded_retries() -> None:
     backend = Flaky(failures=10**6)
     [result] = RequestHandler(backend, Metrics(), HandlerConfig(backend_attempts=3, backoff_s=0.01)).handle([request()])
-    assert result.method == "fallback" and result.fallback_reason.startswith("backend_error")
-    assert "timeout #3" in result.fallback_reason and backend.calls == 3  # bounded: no regeneration after an error
+    # The published reason is a code; the error itself is in the worker's log.
+    assert result.method == "fallback" and result.fallback_reason == "backend_error"
+    assert backend.calls == 3  # bounded: no regeneration after an error
     assert "Stoneware Mug" in result.description

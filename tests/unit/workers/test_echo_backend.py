@@ -27,13 +27,14 @@ def test_it_implements_the_backend_protocol() -> None:
 
 def test_it_echoes_the_title_and_attribute_values_of_a_description_prompt() -> None:
     [completion] = EchoBackend().generate([descriptions.build_prompt(MUG, 120)])
-    assert completion.text == "Stoneware Coffee Mug: 350 ml, sage green."
+    assert completion.text == "The Stoneware Coffee Mug comes with capacity 350 ml, color sage green."
 
 
-def test_its_text_passes_the_guardrails() -> None:
+def test_its_text_passes_the_guardrails_and_the_claim_check() -> None:
     [completion] = EchoBackend().generate([descriptions.build_prompt(MUG, 120)])
     text = clean_output(completion.text, 600)
     assert find_violations(text, source_text=descriptions.source_text(MUG), max_chars=600) == []
+    assert descriptions.ground(text, MUG, 600).text == text
 
 
 def test_token_counts_are_word_counts() -> None:
