@@ -21,9 +21,11 @@ a cancelled delivery rewinds its partition to that message.
 The transport is the named driver `shopscribe-aiokafka://` (the `faust.transports` entry
 point in pyproject.toml; faust picks a driver by the broker URL's scheme), so an App built
 with `broker_url(...)` gets it the way faust expects, not by assignment to `app.transport`.
-It reaches into faust internals (`_drain_messages` is copied from faust-streaming 0.15.3,
-and five private members are overridden); tests/unit/streams/test_transport.py pins the
-sources it replaces by hash, so a faust or aiokafka upgrade fails there until re-checked.
+It reaches into faust internals: `_drain_messages` is copied from faust-streaming 0.15.3,
+`_highwaters` and `_new_consumer_thread` are overridden, and the copy uses the private
+`_read_offset`, `_add_gap`, `_commit_every`, `_n_acked` and `_stopped`.
+tests/unit/streams/test_transport.py pins the faust sources it copies or overrides by
+sha256, so an upgrade fails there until someone re-checks the fix.
 """
 
 from __future__ import annotations

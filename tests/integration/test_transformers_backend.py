@@ -14,8 +14,9 @@ import pytest
 from schemas import ProductEvent
 from workers import descriptions
 from workers.backend import ChatPrompt, GenerationBackend
+from workers.engine.engine import DOOMED_CHECK_EVERY
 from workers.model_cache import resolve_model_dir
-from workers.transformers_backend import DOOMED_CHECK_EVERY, TransformersBackend
+from workers.transformers_backend import TransformersBackend
 
 pytestmark = pytest.mark.integration
 
@@ -142,7 +143,7 @@ def test_a_batch_computes_what_each_prompt_would_alone(float32_backend: Transfor
     # The batch shares its prompts' common head (the system prompt: run once, its cache
     # copied to each row) and pads each row's own tail. Nothing is kept between calls
     # here, so each prompt alone is prefilled alone.
-    monkeypatch.setattr(float32_backend, "keep_prefill_tokens", 0)
+    monkeypatch.setattr(float32_backend.engine, "keep_prefill_tokens", 0)
     prompts = [descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS]
     batched = float32_backend.generate(prompts)
     alone = [float32_backend.generate([p])[0] for p in prompts]
@@ -155,8 +156,8 @@ def test_a_call_that_repeats_the_last_calls_prompts_reuses_their_prefill(
     prompts = [descriptions.build_prompt(p, max_new_tokens=24) for p in PRODUCTS]
     first = float32_backend.generate(prompts)
     prefills: list[int] = []
-    real_prefill = float32_backend._prefill
-    monkeypatch.setattr(float32_backend, "_prefill", lambda batch: prefills.append(len(batch)) or real_prefill(batch))
+    real_prefill = float32_backend.engine.prefill
+    monkeypatch.setattr(float32_backend.engine, "prefill", lambda batch: prefills.append(len(batch)) or real_prefill(batch))
     # The regeneration pattern: a subset of the same prompts, in another order.
     again = float32_backend.generate([prompts[2], prompts[0]])
     assert prefills == []

@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers.models.llama.modeling_llama import eager_attention_forward
 
-from workers.transformers_backend import grouped_attention
+from workers.engine.attention import grouped_attention
 
 
 @pytest.mark.parametrize("q_len", [1, 5])

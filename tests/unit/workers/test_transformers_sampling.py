@@ -1,17 +1,17 @@
-"""How the transformers backend picks each next token: greedy rows take the argmax, sampled
+"""How the decode engine picks each next token: greedy rows take the argmax, sampled
 rows draw from their top-p nucleus with their own seeded generator."""
 
 from collections import Counter
 
 import torch
 
-from workers.transformers_backend import NUCLEUS_CANDIDATES, TOP_P, _choose, _seeded
+from workers.engine.sampling import NUCLEUS_CANDIDATES, TOP_P, choose, seeded
 
 
 def draws(logits: torch.Tensor, seeds: range) -> Counter[int]:
     """One sampled row at temperature 1, drawn once per seed."""
     picked = [
-        int(_choose(logits[None], torch.tensor([1.0]), torch.tensor([True]), [_seeded(seed)])[0]) for seed in seeds
+        int(choose(logits[None], torch.tensor([1.0]), torch.tensor([True]), [seeded(seed)])[0]) for seed in seeds
     ]
     return Counter(picked)
 
@@ -19,7 +19,7 @@ def draws(logits: torch.Tensor, seeds: range) -> Counter[int]:
 def test_greedy_rows_take_the_argmax_next_to_sampled_rows() -> None:
     logits = torch.tensor([[0.0, 5.0, 1.0], [3.0, 0.0, 1.0], [0.0, 0.0, 9.0]])
     sampled = torch.tensor([False, True, False])
-    chosen = _choose(logits, torch.tensor([0.0, 0.7, 0.0]), sampled, [None, _seeded(1), None])
+    chosen = choose(logits, torch.tensor([0.0, 0.7, 0.0]), sampled, [None, seeded(1), None])
     assert chosen[0] == 1 and chosen[2] == 2
 
 
@@ -36,10 +36,10 @@ def test_sampling_never_leaves_the_nucleus_and_follows_its_probabilities() -> No
 def test_a_rows_draw_depends_on_its_seed_not_on_the_rest_of_the_batch() -> None:
     torch.manual_seed(0)
     row = torch.randn(1000)
-    alone = _choose(row[None], torch.tensor([0.8]), torch.tensor([True]), [_seeded(42)])
+    alone = choose(row[None], torch.tensor([0.8]), torch.tensor([True]), [seeded(42)])
     crowd = torch.stack([torch.randn(1000), row, torch.randn(1000)])
-    batched = _choose(crowd, torch.tensor([0.8, 0.8, 0.0]), torch.tensor([True, True, False]),
-                      [_seeded(7), _seeded(42), None])
+    batched = choose(crowd, torch.tensor([0.8, 0.8, 0.0]), torch.tensor([True, True, False]),
+                      [seeded(7), seeded(42), None])
     assert batched[1] == alone[0]
 
 
