@@ -91,7 +91,8 @@ def squash(text: str) -> str:
 def index_facts(facts: Facts) -> FactIndex:
     fields = list(facts.fields())
     names = [name for name, _ in facts.attributes]
-    docs = list(pipeline().pipe([text for _, text in fields] + names))
+    # Names in the facts are matched as text, so the facts need no entity recogniser.
+    docs = list(pipeline().pipe([text for _, text in fields] + names, disable=["ner"]))
     value_docs, name_docs = docs[:len(fields)], dict(zip(names, docs[len(fields):]))
     name_words = {name: _content_forms(doc) for name, doc in name_docs.items()}
     numbers: list[FactNumber] = []
@@ -122,7 +123,7 @@ def index_facts(facts: Facts) -> FactIndex:
         numbers=tuple(numbers),
         denials=tuple(denials),
         slots=tuple(_slots(facts, name_docs, value_docs, fields)),
-        attributes=tuple(_attributes(facts, name_docs, value_docs, fields, docs[0])),
+        attributes=tuple(_attributes(facts, name_docs, value_docs, fields)),
         labels=frozenset({"title", "brand", "category", *(n.lower() for n in names)}),
     )
 
@@ -261,8 +262,9 @@ def _slots(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], field
     return slots
 
 
-def _attributes(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], fields: list, title: Doc) -> list[Attribute]:
-    title_words = frozenset(chain.from_iterable(forms(t) for t in title))
+def _attributes(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], fields: list) -> list[Attribute]:
+    titles = [doc for (field, text), doc in zip(fields, value_docs) if field is None and text == facts.title]
+    title_words = frozenset(chain.from_iterable(forms(t) for doc in titles for t in doc))
     attributes = []
     for name, _ in facts.attributes:
         nouns = _name_words(name_docs[name])

@@ -68,7 +68,7 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
         if ent.label_ in NAME_LABELS and any(t.is_alpha and (t.is_title or t.is_upper) for t in ent):
             tokens = [t for t in ent if t.i not in covered and t.i not in settled and not t.is_punct and t.dep_ != "case" and t.pos_ != "DET"]
             settled |= {t.i for t in tokens}
-            reasons += _name_reason(ent, tokens, index)
+            reasons += _name_reason(tokens, index)
     for term in terms:
         if not any(t.i in settled for t in term.tokens):
             reasons += _term_reason(term, index)
@@ -126,7 +126,7 @@ def _terms(doc: Doc, covered: set[int]) -> list[Term]:
         nxt = doc[i + 1] if i + 1 < len(doc) else None
         if (
             nxt is not None and group[-1].pos_ in ("NOUN", "PROPN") and nxt.pos_ == "ADJ" and i + 1 not in covered
-            and (nxt.head == group[-1] or group[-1].head in (nxt, nxt.head)) and not group[-1].whitespace_ == ""
+            and (nxt.head == group[-1] or group[-1].head in (nxt, nxt.head)) and group[-1].whitespace_
         ):
             group.append(nxt)  # "dishwasher safe", "BPA free", "water resistant"
             i += 1
@@ -233,7 +233,9 @@ def _not_only(neg: Token) -> bool:
     return nxt is not None and nxt.lower_ in ("only", "just", "merely")
 
 
-def _name_reason(ent: Span, tokens: list[Token], index: FactIndex) -> list[str]:
+def _name_reason(tokens: list[Token], index: FactIndex) -> list[str]:
+    """A name (its tokens inside an entity) the facts hold as a run ("Kestrel Outdoor"),
+    or whose every word they hold; "Amazon" is not "Amazonas", "Tesla Motors" no maker."""
     if not tokens or index.has_run("".join(t.text for t in tokens)):
         return []
     if all(index.supports_word(t) or t.lemma_.lower() in PRAISE | SHELL or t.is_stop for t in tokens):

@@ -6,14 +6,17 @@ kinds of word pass without support, because they assert nothing a buyer could ho
 shop to:
 
 - praise: evaluative adjectives a copywriter uses for anything ("stylish", "sturdy");
-- shell: nouns that name the product or its use in general ("item", "gift", "design");
+- shell: nouns that name the product, a part of any product or its use in general
+  ("item", "gift", "design", "body", "finish", "everyday use");
 - very common words (wordfreq Zipf >= 5.75: "life", "way", "home", "good"). Specific
   claims are rarer: "kids" 5.3, "water" 5.5, "black" 5.5, "ceramic" 3.7, "waterproof" 3.6.
   The rule is not applied to proper nouns ("US" would pass as "us"), to the object of
   "for" (a use: "for men" 5.9 is a claim about who it fits) nor to a possessive ("men's").
 
-The praise and shell lists are short on purpose: what they miss is dropped, which costs a
-sentence, never a false claim. spaCy's small pipeline has no lexical semantics (no
+The praise and shell lists (about 75 lemmas each) are short on purpose: what they miss is
+dropped, which costs a sentence, never a false claim. Words that name a kind of product
+("pan" for a skillet), a part it obviously has ("motor", "bottle") or a use it obviously
+serves ("drinks") are claims here too: without the facts saying so they are dropped. spaCy's small pipeline has no lexical semantics (no
 vectors, no WordNet offline), so three closed classes are listed to name the kind of an
 unsupported word and to find conflicts with a fact of that kind ("Material: plastic"
 against "ceramic", "Stones: none" against "diamond"); they never decide support.
@@ -35,7 +38,7 @@ durable sturdy solid robust reliable dependable practical functional versatile c
 useful simple easy effortless comfortable charming delightful unique special distinctive
 innovative smart thoughtful essential must-have everyday daily well-made long-lasting
 eye-catching state-of-the-art competitive popular favorite favourite ultimate superior fine nice
-new ready available suitable various wide timeless versatile dependable pleasant enjoyable powerful
+new ready available suitable various wide pleasant enjoyable powerful
 """.split())
 
 SHELL = frozenset("""
