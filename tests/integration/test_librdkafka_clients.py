@@ -186,6 +186,14 @@ class Replicas:
         for name, process in self.processes.items():
             assert process.poll() is None, f"{name} exited with {process.returncode}; see {self.work_dir}/{name}.log"
 
+    def kill9(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.kill()  # SIGKILL: no drain, no commit
+        process.wait(timeout=30)
+        ready = self.ready.pop(name)
+        if isinstance(ready, Path):
+            ready.unlink(missing_ok=True)
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
@@ -225,7 +233,56 @@ def replicas(settings_factory, tmp_path) -> Iterator[Replicas]:  # noqa: ANN001
         stack.stop()
 
 
-# -- the test ------------------------------------------------------------------------------
+# -- what the outputs must show --------------------------------------------------------------
+def latest(reader: Reader, topic: str) -> dict[str, dict]:
+    """Per SKU the result with the highest source_version (what any consumer keeps)."""
+    out: dict[str, dict] = {}
+    for value in reader.values(topic):
+        if value["sku"] not in out or value["source_version"] >= out[value["sku"]]["source_version"]:
+            out[value["sku"]] = value
+    return out
+
+
+def shortfall(reader: Reader, topics: Any, expected: dict[str, dict], versions: dict[str, int],
+              letters: int) -> bool | str:
+    """True once every SKU's summary has the recounted stats, every SKU's description is of
+    the expected version and `letters` dead letters are out; else what is missing."""
+    summaries, descriptions = latest(reader, topics.summaries), latest(reader, topics.descriptions)
+    no_summary = [sku for sku in SKUS if sku not in summaries]
+    wrong = [sku for sku in SKUS if sku in summaries and not same_stats(summaries[sku]["stats"], expected[sku])]
+    stale = [sku for sku in SKUS if descriptions.get(sku, {}).get("source_version") != versions[sku]]
+    out = sum(len(reader.records[topics.dlq(t)]) for t in (topics.products, topics.reviews))
+    if no_summary or wrong or stale or out < letters:
+        return (f"no summary: {no_summary}; stats differ: {wrong}; description missing or not the latest "
+                f"version: {stale}; dead letters: {out} of {letters}")
+    return True
+
+
+def duplicates(reader: Reader, topics: Any) -> int:
+    """Copies beyond the first of one result (same SKU and request id); asserts they are identical."""
+    extra = 0
+    for topic, identity in ((topics.descriptions, ("input_hash", "prompt_version", "source_version", "description")),
+                            (topics.summaries, ("input_hash", "source_version", "summary", "stats"))):
+        copies: dict[tuple, list[dict]] = defaultdict(list)
+        for value in reader.values(topic):
+            copies[(value["sku"], value["request_id"])].append(value)
+        for key, same in copies.items():
+            assert len({json.dumps([v[f] for f in identity], sort_keys=True) for v in same}) == 1, key
+            extra += len(same) - 1
+    return extra
+
+
+def read_until_converged(reader: Reader, replicas: Replicas, done: Any, timeout_s: float, what: str) -> None:
+    def keep_reading() -> None:
+        replicas.check_alive()
+        reader.poll(1.0)
+
+    wait_until(done, timeout_s, what, every=keep_reading)
+    for _ in range(3):  # what is still in flight, for the duplicate count
+        reader.poll(1.0)
+
+
+# -- the tests -----------------------------------------------------------------------------
 def test_librdkafka_in_and_out_with_two_replicas_every_sku_gets_exact_stats_and_nothing_is_lost(
         replicas: Replicas) -> None:
     settings = replicas.settings
@@ -244,34 +301,10 @@ def test_librdkafka_in_and_out_with_two_replicas_every_sku_gets_exact_stats_and_
     real_version = {sku: int(T0.timestamp() * 1_000_000) for sku in SKUS}
     dlqs = [topics.dlq(topics.products), topics.dlq(topics.reviews)]
     reader = Reader(bootstrap, [topics.descriptions, topics.summaries, *dlqs])
-
-    def latest(topic: str) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-        for value in reader.values(topic):
-            if value["sku"] not in out or value["source_version"] >= out[value["sku"]]["source_version"]:
-                out[value["sku"]] = value
-        return out
-
-    def converged() -> bool | str:
-        summaries, descriptions = latest(topics.summaries), latest(topics.descriptions)
-        no_summary = [sku for sku in SKUS if sku not in summaries]
-        wrong = [sku for sku in SKUS if sku in summaries and not same_stats(summaries[sku]["stats"], expected[sku])]
-        stale = [sku for sku in SKUS if descriptions.get(sku, {}).get("source_version") != real_version[sku]]
-        letters = sum(len(reader.records[t]) for t in dlqs)
-        if no_summary or wrong or stale or letters < 2:
-            return (f"no summary: {no_summary}; stats differ: {wrong}; description missing or not the real "
-                    f"update: {stale}; dead letters: {letters} (SKUs off their state partition: {moved})")
-        return True
-
-    def keep_reading() -> None:
-        replicas.check_alive()
-        reader.poll(1.0)
-
     try:
-        wait_until(converged, 240, "every SKU's summary with recounted stats, its description and 2 dead letters",
-                   every=keep_reading)
-        for _ in range(3):  # what is still in flight, for the duplicate count
-            reader.poll(1.0)
+        read_until_converged(reader, replicas, lambda: shortfall(reader, topics, expected, real_version, 2), 240,
+                             f"every SKU's summary with recounted stats, its description and 2 dead letters "
+                             f"(SKUs off their state partition: {moved})")
     finally:
         reader.close()
 
@@ -286,24 +319,55 @@ def test_librdkafka_in_and_out_with_two_replicas_every_sku_gets_exact_stats_and_
     letters = [json.loads(m.value()) for t in dlqs for m in reader.records[t]]
     assert sorted(letter["error"] for letter in letters) == ["future_timestamp", "future_timestamp"]
     assert all("SHOPSCRIBE_STREAMS__MAX_FUTURE_SKEW_S" in letter["reason"] for letter in letters)
-    descriptions = latest(topics.descriptions)
-    assert {sku: d["source_version"] for sku, d in descriptions.items()} == real_version
     assert bogus_product["title"] not in json.dumps(reader.values(topics.descriptions))
-    summaries = latest(topics.summaries)
+    summaries = latest(reader, topics.summaries)
     assert all(s["source_version"] < int(FAR_FUTURE.timestamp() * 1_000_000) for s in summaries.values())
 
-    # Duplicates: only identical copies of one result (at-least-once redelivery).
-    duplicates = 0
-    for topic, identity in ((topics.descriptions, ("input_hash", "prompt_version", "source_version", "description")),
-                            (topics.summaries, ("input_hash", "source_version", "summary", "stats"))):
-        copies: dict[tuple, list[dict]] = defaultdict(list)
-        for value in reader.values(topic):
-            copies[(value["sku"], value["request_id"])].append(value)
-        for key, same in copies.items():
-            assert len({json.dumps([v[f] for f in identity], sort_keys=True) for v in same}) == 1, key
-            duplicates += len(same) - 1
+    extra = duplicates(reader, topics)
     print(f"FIGURES librdkafka_two_replicas: events_in={len(product_events) + len(review_events)} "
           f"skus={len(SKUS)} moved_off_state_partition={len(moved)} "
           f"descriptions_out={len(reader.records[topics.descriptions])} "
           f"summaries_out={len(reader.records[topics.summaries])} dead_letters={len(letters)} "
-          f"lost=0 duplicates={duplicates}")
+          f"lost=0 duplicates={extra}")
+
+
+def test_one_streams_replica_and_one_worker_killed_and_restarted_lose_nothing(replicas: Replicas) -> None:
+    """SIGKILL streams1 and worker1 between two halves of the input, then restart them."""
+    settings = replicas.settings
+    topics = settings.topics
+    bootstrap = settings.kafka.bootstrap
+    first, _ = products()
+    first = first[1:]  # the real products only
+    updated = [{**p, "event_id": f"{p['event_id']}-v2", "type": "product.updated",
+                "attributes": {**p["attributes"], "color": "cream"},
+                "occurred_at": (T0 + timedelta(minutes=1)).isoformat()} for p in first]
+    review_events, letters = reviews()
+    review_events = [e for e in review_events if e not in letters]
+    half = len(review_events) // 2
+    expected = recount(review_events)
+
+    produce(bootstrap, topics.products, first)
+    produce(bootstrap, topics.reviews, review_events[:half])
+    reader = Reader(bootstrap, [topics.descriptions, topics.summaries, topics.dlq(topics.products),
+                                topics.dlq(topics.reviews)])
+    try:
+        wait_until(lambda: bool(reader.records[topics.summaries]) or "no summary yet", 240, "the first summaries",
+                   every=lambda: reader.poll(1.0))
+        for name in ("streams1", "worker1"):
+            replicas.kill9(name)
+        produce(bootstrap, topics.reviews, review_events[half:])
+        produce(bootstrap, topics.products, updated)
+        restarted = time.monotonic()
+        replicas.spawn("streams", 1)
+        replicas.spawn("worker", 1)
+        wait_until(replicas.all_ready, 300, "the restarted replica and worker to be ready")
+        rejoin_s = time.monotonic() - restarted
+        new_version = {sku: int((T0 + timedelta(minutes=1)).timestamp() * 1_000_000) for sku in SKUS}
+        read_until_converged(reader, replicas, lambda: shortfall(reader, topics, expected, new_version, 0), 300,
+                             "every SKU's recounted summary and its updated description after the restart")
+    finally:
+        reader.close()
+    extra = duplicates(reader, topics)
+    print(f"FIGURES librdkafka_two_replicas_kill9: events_in={len(first) + len(updated) + len(review_events)} "
+          f"skus={len(SKUS)} rejoin_s={rejoin_s:.1f} descriptions_out={len(reader.records[topics.descriptions])} "
+          f"summaries_out={len(reader.records[topics.summaries])} lost=0 duplicates={extra}")
