@@ -13,6 +13,7 @@ import pytest
 
 from foundation.kafka import producer
 from schemas import ProductEvent
+from schemas.hashing import input_hash
 from shopscribe.collect import collect
 from shopscribe.stack import LocalStack
 from workers import descriptions
@@ -78,9 +79,13 @@ def test_five_products_yield_five_valid_descriptions_from_the_real_model(stack: 
         assert "SmolLM2" in result["model"]
         # The model really ran for every request, whichever text was published.
         assert result["completion_tokens"] > 0 and result["prompt_tokens"] > 0
-        assert result["method"] in ("generated", "fallback")
+        assert result["method"] in ("generated", "generated_pruned", "fallback")
         assert (result["method"] == "fallback") == (result["fallback_reason"] is not None)
-        assert result["input_hash"] == descriptions.input_hash(event, result["prompt_version"])
+        assert result["input_hash"] == input_hash(event, result["prompt_version"])
+        if result["method"] != "fallback":  # what is published as the model's text states only facts
+            assert descriptions.ground(result["description"], event, 600).dropped == []
+    # The generated path works: the model's text, checked, is published for at least one product.
+    assert any(latest.by_sku[p["sku"]]["method"] != "fallback" for p in items)
 
 
 def test_bad_events_go_to_the_dlq_with_reasons_while_valid_ones_flow(stack: LocalStack) -> None:
