@@ -28,7 +28,8 @@ def echo_reason(text: str, docs: list[Doc], facts: Facts, index: FactIndex) -> s
         return f"echo_labels:{labels[0]}"
     title = alnum_tokens(facts.title)
     words = alnum_tokens(text)
-    if len(title) >= 2 and _occurrences(words, title) >= 2:
+    repeats = _occurrences(words, title)
+    if len(title) >= 2 and repeats >= 2 and repeats * len(title) >= _TITLE_SHARE * len(words):
         return "echo_title:repeated"
     novel = {w for w in words if w not in title and w not in STOP_WORDS}
     restates = sum(w in set(words) for w in title) >= _TITLE_SHARE * len(title)

@@ -54,8 +54,8 @@ class Slot:
 
 @dataclass(frozen=True)
 class Attribute:
-    """An attribute whose name ends in a noun ("Rise: mid"): an adjective on that noun in a
-    sentence ("a high rise") must be one of its words (or the title's)."""
+    """An attribute named by one noun and valued in words ("Rise: mid"): an adjective on
+    that noun in a sentence ("a high rise") must be one of its words (or the title's)."""
 
     label: str
     head: frozenset[str]
@@ -272,7 +272,10 @@ def _attributes(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc], 
         # which oils there are, "Skin type: all" nothing of "dead skin".
         if len(nouns) != 1 or sum(t.is_alpha for t in name_docs[name]) != 1:
             continue
-        docs = _values_of(name, fields, value_docs) + [name_docs[name]]
+        values = _values_of(name, fields, value_docs)
+        if any(t.like_num for doc in values for t in doc):
+            continue  # "a high brightness" of "400 lm" is praise of a number, not another value
+        docs = values + [name_docs[name]]
         allowed = frozenset(chain.from_iterable(forms(t) for doc in docs for t in doc)) | title_words
         attributes.append(Attribute(name.lower(), forms(nouns[-1]), allowed))
     return attributes

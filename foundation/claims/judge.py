@@ -53,7 +53,10 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
         if ids and max(ids) + 1 < len(doc) and doc[max(ids) + 1].pos_ == "ADJ":
             ids.add(max(ids) + 1)
         covered |= ids
-        reasons += _number_reason(doc, quantity, index)
+        found = _number_reason(doc, quantity, index)
+        if not found and ids:
+            covered |= _measured(doc, min(ids))
+        reasons += found
     for code in find_codes(doc.text, quantities):
         covered |= _token_ids(doc, code.start, code.end)
         if not index.has_run(code.text):
@@ -98,6 +101,15 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
     if best and not any(scores.get(id(f)) == best for f in same):
         return [f"misattributed_number:{quantity.text}"]
     return []
+
+
+def _measured(doc: Doc, first: int) -> set[int]:
+    """ "a (battery) capacity of 1500 mAh", "a drop of 8 mm": the noun before "of" names what
+    a supported number measures, so it is no claim of its own."""
+    if first < 2 or doc[first - 1].lower_ != "of" or doc[first - 2].pos_ != "NOUN":
+        return set()
+    noun = doc[first - 2]
+    return {noun.i} | {c.i for c in noun.children if c.dep_ == "compound"}
 
 
 def _token_ids(doc: Doc, start: int, end: int) -> set[int]:

@@ -7,7 +7,8 @@ shop to:
 
 - praise: evaluative adjectives a copywriter uses for anything ("stylish", "sturdy");
 - shell: nouns that name the product, a part of any product or its use in general
-  ("item", "gift", "design", "body", "finish", "everyday use");
+  ("item", "gift", "design", "body", "finish", "everyday use"); not "home", since "for
+  your home" is a use, and false of a car vent mount;
 - very common words (wordfreq Zipf >= 5.75: "life", "way", "home", "good"). Specific
   claims are rarer: "kids" 5.3, "water" 5.5, "black" 5.5, "ceramic" 3.7, "waterproof" 3.6.
   The rule is not applied to proper nouns ("US" would pass as "us"), to the object of
@@ -38,7 +39,8 @@ durable sturdy solid robust reliable dependable practical functional versatile c
 useful simple easy effortless comfortable charming delightful unique special distinctive
 innovative smart thoughtful essential must-have everyday daily well-made long-lasting
 eye-catching state-of-the-art competitive popular favorite favourite ultimate superior fine nice
-new ready available suitable various wide pleasant enjoyable powerful
+new ready available suitable various wide pleasant enjoyable powerful amazing fantastic incredible
+remarkable exquisite unparalleled engaging fun entertaining cutting-edge
 """.split())
 
 SHELL = frozenset("""
@@ -46,13 +48,17 @@ product item piece design style look feel quality choice option addition gift us
 range need experience collection solution essential companion accessory detail feature function
 functionality build appeal elegance versatility convenience durability reliability comfort
 performance ease simplicity practicality routine lifestyle occasion moment user customer buyer
-anyone everyone selection variety material craftsmanship purpose home everyday day time year
+anyone everyone selection variety material craftsmanship purpose everyday day time year
 way brand model version body frame finish construction surface size room space place spot
-setting formula
+setting formula luxury sophistication charm beauty balance entertainment
 """.split())
 
-# Verbs that name a use without saying what the product does ("perfect for enjoying").
-USE_VERBS = frozenset("use enjoy make give gift keep add have get bring share wear complement enhance elevate".split())
+# Verbs that name a use without saying what the product does ("perfect for enjoying",
+# "designed to provide").
+USE_VERBS = frozenset("""
+use enjoy make give gift keep add have get bring share wear complement enhance elevate provide
+offer deliver ensure accommodate fit hold suit last
+""".split())
 
 CLOSED_CLASSES: dict[str, frozenset[str]] = {
     "colour": frozenset("""

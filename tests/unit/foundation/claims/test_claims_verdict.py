@@ -68,3 +68,12 @@ def test_facts_strung_together_without_a_verb_are_no_description() -> None:
 def test_a_short_sentence_that_does_not_restate_the_title_is_judged_not_echoed() -> None:
     verdict = check_description("It comes in olive.", SHOE)
     assert not verdict.echo and verdict.supported
+
+
+def test_a_description_that_names_its_title_twice_is_judged_not_echoed() -> None:
+    verdict = check_description(
+        "The Ridgeback Trail Running Shoe has a ripstop mesh upper and a 6 mm drop. "
+        "It weighs 310 g and comes in olive or rust. The Ridgeback Trail Running Shoe is a great choice.",
+        SHOE,
+    )
+    assert not verdict.echo and verdict.supported

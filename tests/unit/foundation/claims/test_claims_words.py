@@ -91,3 +91,20 @@ def test_an_adjective_on_an_attribute_must_be_its_value() -> None:
     jeans = Facts.of("Denimora Stretch Jeans", "Denimora", attributes={"Rise": "mid", "Fit": "slim"})
     assert check_description("The Denimora stretch jeans have a mid rise and a slim fit.", jeans).supported
     assert reasons("They have a high rise.", jeans) == ["contradicts:rise/high"]
+
+
+HEADLAMP_400 = Facts.of(
+    "Rechargeable LED Headlamp", "Trailbeam", "Outdoor lighting",
+    {"brightness": "400 lm", "battery": "1500 mAh Li-ion", "water resistance": "IPX6"},
+)
+
+
+def test_the_noun_a_supported_number_measures_is_part_of_that_claim() -> None:
+    assert check_description("It offers a high brightness of 400 lumens and a battery capacity of 1500 mAh.", HEADLAMP_400).supported
+    assert reasons("It has a large capacity.", HEADLAMP_400) == ["unsupported_property:large", "unsupported_term:capacity"]
+
+
+def test_a_use_needs_a_fact_even_when_it_is_a_common_place() -> None:
+    mount = Facts.of("Magnetic Phone Mount for Car Vents", "Gripline", attributes={"mount type": "air vent clip"})
+    assert reasons("It is a stylish solution for your home.", mount) == ["unsupported_use:home"]
+    assert check_description("The Gripline magnetic phone mount clips to car vents and is a stylish solution.", mount).supported
