@@ -32,12 +32,16 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
-from kafka.errors import CommitFailedError
+from kafka.errors import CommitFailedError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
 from foundation.logging import get_logger
 
 log = get_logger(__name__)
+
+# A commit the group's rebalance overtook; kafka-python 3 raises RebalanceInProgressError for
+# it as well (seen when another member was killed), not only CommitFailedError.
+_REBALANCED = (CommitFailedError, RebalanceInProgressError)
 
 Polled = dict[TopicPartition, list[ConsumerRecord]]
 Handle = Callable[[Polled], None]
@@ -149,7 +153,7 @@ class ConsumerLoop:
             return
         try:
             self.consumer.commit(offsets)
-        except CommitFailedError as exc:
+        except _REBALANCED as exc:
             self._commit_failed(exc)
         else:
             self.stats.commits += 1
@@ -165,7 +169,7 @@ class ConsumerLoop:
             log.info("commit_skipped_for_revoked_partitions", loop=self.name, partitions=lost)
         return {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in pending.items() if tp in assigned}
 
-    def _commit_failed(self, exc: CommitFailedError) -> None:
+    def _commit_failed(self, exc: Exception) -> None:
         # The group rebalanced under the batch: the partitions' new owner redelivers, and
         # the duplicates are harmless (idempotent consumers, results keyed and versioned).
         self.stats.commit_failures += 1
@@ -209,7 +213,7 @@ class ConsumerLoop:
             return
         try:
             await self.consumer.commit_async(offsets)
-        except CommitFailedError as exc:
+        except _REBALANCED as exc:
             self._commit_failed(exc)
         else:
             self.stats.commits += 1
