@@ -84,7 +84,7 @@ def report(items: list[dict[str, Any]], results: dict[str, dict[str, Any]], *, s
             verdict = check_description(text, facts_of(item))
             if verdict.dropped or verdict.echo:
                 audit.append({"id": item["id"], "reasons": [r for d in verdict.dropped for r in d.reasons]
-                              + ([verdict.echo] if verdict.echo else [])})
+                              + ([verdict.echo_reason or "echo"] if verdict.echo else [])})
     published = sum(n for m, n in methods.items() if m != "missing")
     generated = methods["generated"] + methods["generated_pruned"]
     return {
