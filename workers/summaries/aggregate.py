@@ -22,19 +22,26 @@ from schemas.generation import ReviewStats
 from workers.summaries.aspects import Aspect, Aspects, Subject, Topic
 from workers.summaries.text import Doc, copies, first_person, safe_text, script_of
 
-MAX_CLAUSES = 4  # per sentence: beyond that a list stops reading as a summary
+# Tuned on the dev set (docs/summaries.md): a summary near the references' length (~55 words
+# plus quotes) that names the two best-supported aspects of each kind and five topics.
+MAX_PER_KIND = 2  # aspects of one kind (traits, other pros, cons): the best supported, shared or not
+MAX_TOPICS = 5
+TOPIC_QUOTES = 3  # topics that get a short quote as evidence
 QUOTE_WORDS = 6  # below the gate's copy threshold (8 words), so a quote is evidence, not the text
 QUOTE_CHARS = 24  # the same for scripts written without spaces
 LANGUAGES = {"han": "Chinese", "kana": "Japanese", "hangul": "Korean", "cyrillic": "Russian", "arabic": "Arabic",
              "greek": "Greek", "hebrew": "Hebrew", "thai": "Thai", "devanagari": "Hindi"}
 
 
+_VERBS = frozenset({"runs", "fits", "falls", "feels", "works"})
+
+
 def _verb(phrase: str, subject: Subject) -> str:
     """ "runs small" as a clause about the product: "they run small" / "it runs small"."""
     first, _, rest = phrase.partition(" ")
-    if first in ("runs", "fits", "falls", "feels") and subject.plural:
+    if first in _VERBS and subject.plural:
         first = first[:-1]
-    elif first not in ("runs", "fits", "falls", "feels", "stopped"):
+    elif first not in _VERBS and first != "stopped":
         return f"{subject.pronoun} {subject.be} {phrase}"  # "well made", "easy to clean", "darker than pictured"
     return f"{subject.pronoun} {first} {rest}".strip()
 
@@ -49,6 +56,8 @@ def _clause(aspect: Aspect, subject: Subject) -> str:
 
 
 def _listing(items: list[str]) -> str:
+    if not items:
+        return ""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -75,6 +84,8 @@ def _traits(aspects: list[Aspect], subject: Subject, total: int) -> str:
         return ""
     shared, single = _split(aspects)
     words = [_evidenced(a.best.phrase, a) for a in single]
+    if not shared and not words:
+        return ""
     if not shared:
         one = "one review says" if len(words) == 1 else "in one review each,"
         return _sentence(f"{one} {subject.pronoun} {subject.be} {_listing(words)}")
@@ -89,6 +100,8 @@ def _clauses(aspects: list[Aspect], subject: Subject, total: int, *, lead: str =
         return ""
     shared, single = _split(aspects)
     said = [_evidenced(_clause(a, subject), a) for a in single]
+    if not shared and not said:
+        return ""
     if not shared:
         one = "one review says" if len(said) == 1 else "in one review each,"
         return _sentence(f"{lead}{one} {_listing(said)}")
@@ -98,10 +111,9 @@ def _clauses(aspects: list[Aspect], subject: Subject, total: int, *, lead: str =
 
 def _recommended(aspects: Aspects, subject: Subject, total: int) -> str:
     n = len(aspects.recommended_by)
-    if not n:
+    if n < 2:
         return ""
-    who = "one reviewer would" if n == 1 else f"{n} of {total} would"
-    return _sentence(f"{who} recommend {'them' if subject.plural else 'it'} or buy again")
+    return _sentence(f"{n} of {total} would recommend {'them' if subject.plural else 'it'}")
 
 
 def _topics(topics: list[Topic], used: set[str], total: int, limit: int) -> str:
@@ -109,7 +121,9 @@ def _topics(topics: list[Topic], used: set[str], total: int, limit: int) -> str:
     chosen = [t for t in topics if t.lemma not in used and t.name not in used][:limit]
     if not chosen:
         return ""
-    return _sentence(f"recurring topics: {_listing([f'the {t.name}' for t in chosen])}")
+    named = [f'the {t.name} ("{t.quotes[0]}")' if t.quotes and i < TOPIC_QUOTES else f"the {t.name}"
+             for i, t in enumerate(chosen)]
+    return _sentence(f"recurring topics: {_listing(named)}")
 
 
 def _tone(stats: ReviewStats | None, aspects: Aspects) -> str:
@@ -178,17 +192,18 @@ def _unquoted_if_copying(sentence: str, texts: Sequence[str]) -> str:
 
 
 def aggregated_summary(docs: Sequence[Doc], aspects: Aspects, stats: ReviewStats | None, *,
-                       max_chars: int, max_aspects: int = MAX_CLAUSES,
-                       max_topics: int = MAX_CLAUSES) -> str:
+                       max_chars: int, max_topics: int = MAX_TOPICS) -> str:
     """The summary text; "" when there is neither a written review nor a rating to report."""
     total = len([d for d in docs if d.id != "__previous__"])
     subject = aspects.subject
     sentences: list[str] = []
     if total and (aspects.pros or aspects.cons or aspects.read):
-        sentences.append(f"Overall, reviewers are {_tone(stats, aspects)} about {subject.named}.")
-    traits = [a for a in aspects.pros if a.kind == "trait"][:max_aspects]
-    others = [a for a in aspects.pros if a.kind != "trait"][:max_aspects]
-    cons = aspects.cons[:max_aspects]
+        tone = {"mostly positive": "well liked by most reviewers", "mostly negative": "a disappointment to most reviewers",
+                "mixed": "given mixed reviews"}[_tone(stats, aspects)]
+        sentences.append(f"Overall, {subject.named} {subject.be} {tone}.")
+    traits = [a for a in aspects.pros if a.kind == "trait"][:MAX_PER_KIND]
+    others = [a for a in aspects.pros if a.kind != "trait"][:MAX_PER_KIND]
+    cons = aspects.cons[:MAX_PER_KIND]
     sentences.append(_traits(traits, subject, total))
     sentences.append(_clauses(others, subject, total))
     sentences.append(_clauses(cons, subject, total, lead="but "))
@@ -203,4 +218,19 @@ def aggregated_summary(docs: Sequence[Doc], aspects: Aspects, stats: ReviewStats
         if len(out) + len(s) + 1 > max_chars:
             break
         out = f"{out} {s}".strip()
-    return out
+    # A quote can also line up with the words that begin the next sentence.
+    return _QUOTE.sub("", out) if copies(out, texts) else _once_each(out)
+
+
+def _once_each(text: str) -> str:
+    """The same quote beside two aspects (a sentence many reviews share) is shown once."""
+    seen: set[str] = set()
+
+    def keep_first(m: re.Match[str]) -> str:
+        quoted = m.group(0).split('"')[1].casefold()
+        if quoted in seen:
+            return ""
+        seen.add(quoted)
+        return m.group(0)
+
+    return _QUOTE.sub(keep_first, text)

@@ -54,7 +54,7 @@ daughter daughters son sons wife husband kid kids child children girl girls boy 
 granddaughter niece nephew friend friends mom dad mother father family people person man woman women men lady guy
 year years month months week weeks day days time times thing things lot way review reviews star stars purchase order
 amazon seller vendor company christmas birthday halloween one ones anything something everything nothing bit
-stuff pair piece give feature
+stuff pair piece give feature deal job idea work favorite waste backup reason choice option addition
 """.split())
 _PRONOUN_SUBJECTS = frozenset("it they this these those".split())
 # Nouns that name a property rather than the product ("this color is ..."): never the product's name.
@@ -70,6 +70,7 @@ _FIXED: list[tuple[re.Pattern[str], Polarity, str]] = [
     (re.compile(r"\bruns? (small|large|big|narrow|short|long)\b"), "neg", "runs {0}"),
     (re.compile(r"\b(?:fits?|fit) (well|perfectly|great|nicely|true to size|as expected)\b"), "pos", "fits {0}"),
     (re.compile(r"\btrue to size\b"), "pos", "true to size"),
+    (re.compile(r"\bworks? (well|great|perfectly|fine|as advertised|as expected)\b"), "pos", "works {0}"),
     (re.compile(r"\beasy to (use|clean|install|assemble|read|set up|carry|operate|wash|store|put on|follow|pack)\b"),
      "pos", "easy to {0}"),
     (re.compile(r"\b(?:hard|difficult|tricky) to (use|clean|install|assemble|read|set up|open|operate|wash|remove|"
@@ -149,6 +150,7 @@ class Topic:
     lemma: str
     forms: Counter[str] = field(default_factory=Counter)
     reviews: dict[str, None] = field(default_factory=dict)
+    quotes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -269,16 +271,24 @@ def recommends(text: str) -> bool:
 _CLAUSE_SPLIT = re.compile(r"[,;:()!.]|\s+(?:but|and|so|because|though|although|as|which)\s+", re.I)
 
 
-def quote(sentence: str, mention: Mention) -> str:
-    """The clause of `sentence` that says `mention`, if it is short (under the gate's copy
-    threshold), third person and safe to publish; else ""."""
-    anchor = (mention.adjective or mention.phrase).split()[-1]
+def quote(sentence: str, anchor: str) -> str:
+    """Up to QUOTE_WORDS words of the clause of `sentence` that contains `anchor`, starting
+    at most three words before it (under the gate's copy threshold), if third person and
+    safe to publish; else ""."""
+    sentence_words = len(sentence.split())
     for clause in _CLAUSE_SPLIT.split(sentence):
-        clause = clause.strip(" \"'")
-        words = clause.split()
-        if anchor in clause.casefold() and 2 <= len(words) <= QUOTE_WORDS:
-            if not first_person(clause) and not any(w.casefold() in _THIRD_PARTY for w in words) and safe_text(clause):
-                return clause
+        words = clause.strip(" \"'").split()
+        at = next((i for i, w in enumerate(words) if anchor in w.casefold()), None)
+        if at is None:
+            continue
+        start = max(0, min(at - 3, len(words) - QUOTE_WORDS))
+        window = words[start : start + QUOTE_WORDS]
+        text = " ".join(window).strip(" \"'")
+        if len(window) >= sentence_words:
+            continue  # a whole review sentence is the review's text, not a quote beside an aspect
+        if len(window) >= 2 and not first_person(text) and not any(w.casefold() in _THIRD_PARTY for w in window):
+            if '"' not in text and safe_text(text):
+                return text
     return ""
 
 
@@ -314,7 +324,9 @@ def find_subject(parsed: Sequence[SpacyDoc]) -> Subject:
                 best[lemma] = max(best.get(lemma, 0), weight)
         points.update(best)
         reviews.update(best.keys())
-    ranked = [lemma for lemma, _ in points.most_common() if reviews[lemma] >= min(2, len(parsed))]
+    # "the zipper" alone is a part: the product is named with "this"/"these" at least once.
+    ranked = [lemma for lemma, n in points.most_common()
+              if reviews[lemma] >= min(2, len(parsed)) and n > reviews[lemma]]
     if not ranked:
         return Subject()
     noun, plural = forms[ranked[0]].most_common(1)[0][0]
@@ -339,6 +351,9 @@ def _topics(english: Sequence[Doc], parsed: Sequence[SpacyDoc], subject: Subject
                 continue
             topic = found.setdefault(lemma, Topic(lemma))
             topic.forms[_compound(root)] += 1
+            q = quote(chunk.sent.text, root.lower_) if d.id not in topic.reviews else ""
+            if len(q.split()) >= 2 and q.casefold() != chunk.text.casefold():
+                topic.quotes.append(q)
             topic.reviews.setdefault(d.id, None)
     ranked = sorted((t for t in found.values() if len(t.reviews) >= 2), key=lambda t: (-len(t.reviews), t.lemma))
     return ranked
@@ -358,7 +373,7 @@ def extract(docs: Sequence[Doc]) -> Aspects:
                 weight = 2.0 if (m.polarity == "neg" and d.rating is not None and d.rating <= 2) else 1.0
                 a = aspects.setdefault(m.key, Aspect(m.polarity, m.kind, m.key))
                 a.mentions[m] += 1
-                if d.id not in a.reviews and (q := quote(sent.text, m)):
+                if d.id not in a.reviews and (q := quote(sent.text, (m.adjective or m.phrase).split()[-1])):
                     a.quotes.append(q)
                 a.reviews[d.id] = max(a.reviews.get(d.id, 0.0), weight)
     return Aspects(subject, _ranked(aspects, "pos"), _ranked(aspects, "neg"), len(english),
