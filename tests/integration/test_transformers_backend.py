@@ -4,7 +4,6 @@ GGUF into a cache folder, loaded from there afterwards, generating real tokens."
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,44 +31,42 @@ PRODUCTS = [
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, float]:
+def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, int]:
+    """The converted folder, and its weights' modification time after the first and the
+    second resolve (equal when the second start reused the folder instead of converting)."""
     cache = tmp_path_factory.mktemp("models")
-    started = time.monotonic()
     first = resolve_model_dir(None, cache, "auto")
-    convert_s = time.monotonic() - started
-    started = time.monotonic()
+    written = (first / "model.safetensors").stat().st_mtime_ns
     second = resolve_model_dir(None, cache, "auto")
-    cached_s = time.monotonic() - started
     assert second == first
-    return first, convert_s, cached_s
+    return first, written, (second / "model.safetensors").stat().st_mtime_ns
 
 
 @pytest.fixture(scope="module")
-def backend(converted: tuple[Path, float, float]) -> TransformersBackend:
+def backend(converted: tuple[Path, int, int]) -> TransformersBackend:
     model_dir, _, _ = converted
     loaded = TransformersBackend(model_dir, dtype="auto")
     yield loaded
     loaded.close()
 
 
-def test_the_gguf_is_converted_once_into_a_plain_hf_checkpoint(converted: tuple[Path, float, float]) -> None:
-    model_dir, convert_s, cached_s = converted
+def test_the_gguf_is_converted_once_into_a_plain_hf_checkpoint(converted: tuple[Path, int, int]) -> None:
+    model_dir, written, after_second_start = converted
     names = {p.name for p in model_dir.iterdir()}
     assert {"config.json", "model.safetensors", "tokenizer.json", "generation_config.json"} <= names
     config = json.loads((model_dir / "config.json").read_text())
     assert config["architectures"] == ["LlamaForCausalLM"]
     assert "quantization_config" not in config
     assert config["torch_dtype"] in ("float32", "bfloat16")
-    assert cached_s < 1.0 and cached_s < convert_s / 10
+    assert after_second_start == written  # the second start read the folder; it did not convert again
     # No temporary folders are left next to the finished one.
     assert [p.name for p in model_dir.parent.iterdir() if not p.name.endswith(".lock")] == [model_dir.name]
 
 
-def test_loading_the_cached_folder_is_fast(converted: tuple[Path, float, float]) -> None:
-    model_dir, convert_s, _ = converted
-    started = time.monotonic()
+def test_the_cached_folder_loads_as_a_backend_without_the_gguf(converted: tuple[Path, int, int]) -> None:
+    model_dir, _, _ = converted
+    assert not list(model_dir.glob("*.gguf"))  # load times belong to `shopscribe bench`, not to a test
     TransformersBackend(model_dir).close()
-    assert time.monotonic() - started < convert_s / 2
 
 
 def test_it_generates_text_with_real_token_counts_for_each_prompt(backend: TransformersBackend) -> None:
