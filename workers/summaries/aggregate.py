@@ -33,11 +33,14 @@ LANGUAGES = {"han": "Chinese", "kana": "Japanese", "hangul": "Korean", "cyrillic
              "greek": "Greek", "hebrew": "Hebrew", "thai": "Thai", "devanagari": "Hindi"}
 
 
-_VERBS = frozenset({"runs", "fits", "falls", "feels", "works"})
+_VERBS = frozenset({"runs", "fits", "falls", "feels", "works", "sheds"})
+_WHOLE_CLAUSES = {"colour fades": "the colour fades"}  # fixed phrases with their own subject
 
 
 def _verb(phrase: str, subject: Subject) -> str:
     """ "runs small" as a clause about the product: "they run small" / "it runs small"."""
+    if phrase in _WHOLE_CLAUSES:
+        return _WHOLE_CLAUSES[phrase]
     first, _, rest = phrase.partition(" ")
     if first in _VERBS and subject.plural:
         first = first[:-1]
@@ -91,7 +94,9 @@ def _traits(aspects: list[Aspect], subject: Subject, total: int) -> str:
         return _sentence(f"{one} {subject.pronoun} {subject.be} {_listing(words)}")
     text = f"reviewers say {subject.pronoun} {subject.be} " + _listing([_evidenced(a.best.phrase, a, total)
                                                                         for a in shared])
-    return _sentence(text + (f", and in one review each {_listing(words)}" if words else ""))
+    them = "them" if subject.plural else "it"
+    also = f", and {'one review' if len(words) == 1 else 'single reviews'} also call{'s' if len(words) == 1 else ''} {them} "
+    return _sentence(text + (also + _listing(words) if words else ""))
 
 
 def _clauses(aspects: list[Aspect], subject: Subject, total: int, *, lead: str = "") -> str:
@@ -106,7 +111,8 @@ def _clauses(aspects: list[Aspect], subject: Subject, total: int, *, lead: str =
         one = "one review says" if len(said) == 1 else "in one review each,"
         return _sentence(f"{lead}{one} {_listing(said)}")
     text = f"{lead}reviewers say " + _listing([_evidenced(_clause(a, subject), a, total) for a in shared])
-    return _sentence(text + (f", and in one review each {_listing(said)}" if said else ""))
+    also = f", and {'one review adds' if len(said) == 1 else 'single reviews add'} that "
+    return _sentence(text + (also + _listing(said) if said else ""))
 
 
 def _recommended(aspects: Aspects, subject: Subject, total: int) -> str:

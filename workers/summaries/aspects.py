@@ -38,6 +38,7 @@ quick quiet bright clear accurate reliable affordable lightweight warm cozy stro
 delicious effective gentle stylish elegant compact portable sleek spacious roomy adjustable versatile handy useful
 convenient helpful fantastic awesome amazing wonderful decent superb outstanding impressive breathable
 stretchy vibrant rich powerful responsive intuitive secure snug flattering fun healthy safe light adorable gorgeous
+absorbent fluffy
 """.split())
 NEGATIVE = frozenset("""
 flimsy thin poor bad terrible awful horrible broken defective uncomfortable itchy scratchy loud noisy heavy bulky tight
@@ -76,6 +77,8 @@ _FIXED: list[tuple[re.Pattern[str], Polarity, str]] = [
     (re.compile(r"\b(?:hard|difficult|tricky) to (use|clean|install|assemble|read|set up|open|operate|wash|remove|"
                 r"find|put on)\b"), "neg", "hard to {0}"),
     (re.compile(r"\b(?:stopped|quit) working\b"), "neg", "stopped working"),
+    (re.compile(r"\bcolou?rs? (?:faded|fades|fade)\b"), "neg", "colour fades"),
+    (re.compile(r"\bsheds? (lint|hair|fibers|fibres)\b"), "neg", "sheds {0}"),
     (re.compile(r"\bfell apart\b|\bfalls apart\b"), "neg", "falls apart"),
     (re.compile(r"\b(?:well|nicely|solidly) (?:made|built|constructed)\b"), "pos", "well made"),
     (re.compile(r"\b(?:poorly|cheaply|badly) (?:made|built|constructed)\b"), "neg", "poorly made"),
