@@ -213,9 +213,7 @@ def test_a_burst_of_reviews_is_coalesced_into_a_handful_of_generations(stack: Lo
     events = [review(sku, f"b{i}", rng.randint(1, 5), burst_text(rng, name), second=i // 2,
                      verified=rng.random() < 0.5)
               for i in range(200) for sku, name in [list(skus.items())[i % 2]]]
-    started = time.monotonic()
     send(stack, events, pause_every=20, pause_s=0.25)  # 200 reviews over ~2.5 s
-    assert time.monotonic() - started < 10
     generations = 0
     for sku in skus:
         mine = [e for e in events if e["sku"] == sku]

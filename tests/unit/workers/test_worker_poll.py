@@ -86,14 +86,14 @@ def test_a_burst_waits_longer_for_its_late_micro_batches() -> None:
 
 
 def test_a_lone_micro_batch_waits_only_the_plain_linger() -> None:
-    consumer = TimedConsumer((0.0, TP0, "b1"), (0.5, TP1, "b2"))
-    started = time.monotonic()
-    assert poll_with_linger(consumer, limit=4, linger_s=0.2, burst_linger_s=1.0) == {TP0: ["b1"]}
-    assert time.monotonic() - started < 0.45  # low load keeps its latency
+    # b2 arrives after the plain linger but well within the burst window: a lone batch does
+    # not wait for it (the margins are wide so a loaded machine cannot blur them).
+    consumer = TimedConsumer((0.0, TP0, "b1"), (3.0, TP1, "b2"))
+    assert poll_with_linger(consumer, limit=4, linger_s=0.2, burst_linger_s=8.0) == {TP0: ["b1"]}
 
 
 def test_a_burst_stops_waiting_at_the_end_of_its_window() -> None:
-    consumer = TimedConsumer((0.0, TP0, "b1"), (0.0, TP1, "b2"), (2.0, TP0, "b3"))
+    consumer = TimedConsumer((0.0, TP0, "b1"), (0.0, TP1, "b2"), (8.0, TP0, "b3"))
     started = time.monotonic()
     assert poll_with_linger(consumer, limit=4, linger_s=0.2, burst_linger_s=0.6) == {TP0: ["b1"], TP1: ["b2"]}
-    assert 0.5 <= time.monotonic() - started < 1.5
+    assert time.monotonic() - started >= 0.5  # it waited out the burst window (and not for b3)
