@@ -117,7 +117,8 @@ def stats_diff(got: dict[str, dict], expected: dict[str, dict], summaries: list[
         if have is not None and same_stats(have, want):
             continue
         mine = [(r["source_version"], r["stats"]["count"]) for r in summaries if r["sku"] == sku]
-        lines.append(f"{sku}: count {have and have['count']} want {want['count']}; summaries (source_version, count): "
+        lines.append(f"{sku}: count {have and have['count']} want {want['count']}, histogram "
+                     f"{have and have['histogram']} want {want['histogram']}; summaries (source_version, count): "
                      f"{mine[-6:]}")
     return f"{len(lines)} SKUs differ:\n" + "\n".join(lines)
 
