@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from tenacity import (
     RetryError,
@@ -18,6 +19,7 @@ from tenacity import (
 from foundation.logging import get_logger
 from foundation.metrics import Metrics
 from foundation.settings import WorkerSettings
+from foundation.textsafety import scan_published
 from schemas import (
     DescriptionRequest,
     DescriptionResult,
@@ -136,6 +138,22 @@ class RequestHandler:
             return
         draft.text, draft.dropped = grounded.text, grounded.dropped
 
+    def _safe_summary(self, request: SummaryRequest, fields: dict) -> dict:
+        """What the published-text scan lets through of a summary: a generated text it flags
+        gives way to the fallback; a fallback sentence or a pro/con phrase it flags is left
+        out; the reason is codes only."""
+        scan = partial(scan_published, instructions=summaries.SYSTEM_PROMPT,
+                       sources=[r.text for r in request.reviews if r.text])
+        if fields["method"] != "fallback" and (codes := self._blocked("summary", fields["summary"], scan)):
+            fields = {**summaries.summarise(request, None), "fallback_reason": f"unsafe_output:{codes[0]}"}
+        kept = [s for s in summaries.sentences(fields["summary"]) if not self._blocked("summary", s, scan)]
+        text = " ".join(kept) or summaries.rating_sentence(request.stats) or summaries.NO_REVIEWS_TEXT
+        reason = fields.get("fallback_reason")
+        return {**fields, "summary": text,
+                "pros": [p for p in fields["pros"] if not self._blocked("summary", _phrase(p), scan)],
+                "cons": [c for c in fields["cons"] if not self._blocked("summary", _phrase(c), scan)],
+                "fallback_reason": reason_codes(reason.split(";")) if reason else None}
+
     def _blocked(self, kind: str, text: str, scan: Callable[[str], list[str]]) -> list[str]:
         """The published-text scan's codes for `text` (empty: publishable), counted."""
         codes = scan(text)
@@ -180,6 +198,7 @@ class RequestHandler:
                                          margin=self.config.summary_gate_margin)
             if backend_error and fields["method"] == "fallback" and fields["fallback_reason"] == "no_completion":
                 fields["fallback_reason"] = backend_error  # say why there was no completion
+            fields = self._safe_summary(request, fields)
             result = ReviewSummaryResult(**common, **fields, stats=request.stats,
                                          coverage=len(request.covered_review_ids))
         else:
@@ -212,6 +231,10 @@ class RequestHandler:
 
 def _resampled(prompt: ChatPrompt, seed: int) -> ChatPrompt:
     return replace(prompt, temperature=REGENERATE_TEMPERATURE, seed=seed)
+
+
+def _phrase(aspect: object) -> str:
+    return aspect.phrase if hasattr(aspect, "phrase") else str(aspect["phrase"])  # type: ignore[index]
 
 
 def reason_codes(reasons: list[str]) -> str:

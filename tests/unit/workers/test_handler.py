@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foundation.metrics import Metrics
-from schemas import DescriptionRequest, ProductEvent
+from schemas import DescriptionRequest, ProductEvent, ReviewSnippet, ReviewStats, SummaryRequest
 from schemas.hashing import input_hash
 from workers.backend import ChatPrompt, Completion
 from workers.handler import REGENERATE_TEMPERATURE, HandlerConfig, RequestHandler
@@ -104,3 +104,39 @@ def test_a_description_that_repeats_the_prompt_is_not_published() -> None:
                     "sentences in plain English.")
     [result] = RequestHandler(backend, Metrics()).handle([request()])
     assert result.method == "fallback" and "online shop" not in result.description
+
+
+def summary_request() -> SummaryRequest:
+    texts = ["The fabric is soft and the fit is true to size.", "Soft fabric, runs a little small in the shoulders.",
+             "Comfortable for long walks; the fabric stays soft after washing.",
+             "Fit is true to size and the colour held up in the wash."]
+    reviews = [ReviewSnippet(review_id=f"r{i}", rating=4 + i % 2, text=t) for i, t in enumerate(texts, 1)]
+    stats = ReviewStats(count=4, average=4.5, histogram={"1": 0, "2": 0, "3": 0, "4": 2, "5": 2}, verified_share=0.5)
+    return SummaryRequest(request_id="s1", sku="SHIRT-1", input_hash="h", prompt_version="sum-v1",
+                          source_event_id="e1", source_version=1, mode="rebuild", reviews=reviews,
+                          covered_review_ids=[r.review_id for r in reviews], stats=stats)
+
+
+def test_a_generated_summary_the_published_text_scan_flags_gives_way_to_the_fallback() -> None:
+    leaked = ("Most reviewers find the fabric soft and the fit true to size. "
+              "For questions write to dana.kowalski@example.org or visit cheap-shirts.example.ru.")
+    [result] = RequestHandler(Fixed(leaked), Metrics()).handle([summary_request()])
+    published = " ".join([result.summary, *(p.phrase for p in result.pros + result.cons), result.fallback_reason or ""])
+    assert "dana.kowalski" not in published and "cheap-shirts" not in published
+    assert result.method == "fallback" and ":" not in (result.fallback_reason or "")  # a code, no text
+
+
+def test_a_fallback_sentence_or_phrase_the_scan_flags_is_left_out_and_counted() -> None:
+    metrics = Metrics()
+    handler = RequestHandler(Fixed(""), metrics)
+    fields = {"summary": "Most reviewers find the fabric soft. One says to call 415 555 0134 for a discount.",
+              "pros": [{"phrase": "soft fabric", "review_ids": ["r1"], "count": 3}],
+              "cons": [{"phrase": "see cheap-shirts.example.ru", "review_ids": ["r2"], "count": 1}],
+              "method": "fallback", "fallback_reason": "gate: the draft said 'call 415 555 0134'"}
+    safe = handler._safe_summary(summary_request(), fields)
+    assert safe["summary"] == "Most reviewers find the fabric soft."
+    assert [p["phrase"] for p in safe["pros"]] == ["soft fabric"] and safe["cons"] == []
+    assert safe["fallback_reason"] == "gate"
+    blocked = sum(s.value for m in metrics.registry.collect() if m.name == "shopscribe_outputs_blocked"
+                  for s in m.samples if s.name.endswith("_total"))
+    assert blocked >= 2
