@@ -3,6 +3,7 @@ duplicates only identical, review stats exactly equal a recount of the input."""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -21,6 +22,8 @@ from faultkit import (
     wait_for,
 )
 
+from foundation.kafka import producer
+from foundation.settings import Settings
 from shopscribe.collect import collect
 
 PRODUCTS = 200
@@ -108,6 +111,16 @@ def same_stats(a: dict, b: dict) -> bool:
             and abs(a["average"] - b["average"]) < 1e-9 and abs(a["verified_share"] - b["verified_share"]) < 1e-9)
 
 
+def send_acked(settings: Settings, topic: str, events: list[dict]) -> None:
+    """Publish and check every acknowledgement: a send that failed must fail the test here,
+    not show up minutes later as a review the pipeline "lost"."""
+    with producer(settings) as client:
+        futures = [client.send(topic, key=e["sku"].encode(), value=json.dumps(e).encode()) for e in events]
+        client.flush()
+        for future in futures:
+            future.get(timeout=60)
+
+
 def stats_diff(got: dict[str, dict], expected: dict[str, dict], summaries: list[dict]) -> str:
     """Which SKUs differ and how: a count above the recount is a review counted twice, below
     it one lost (or not yet applied); the summaries each SKU got tell late from never."""
@@ -131,15 +144,25 @@ def test_streams_killed_mid_stream_then_restarted_keeps_exact_stats(echo_stack) 
     half = len(events) // 2
 
     # First half, then kill -9 while the second half is being produced.
-    send_events(stack.settings, topics.reviews, events[:half])
+    send_acked(stack.settings, topics.reviews, events[:half])
     # Streams is mid-stream: it has applied reviews (changelog written, requests out).
     wait_for(lambda: read_all(stack.settings, topics.requests), 120, "the first summary requests",
              check=stack.check_alive)
     changelog = f"{stack.settings.streams.app_id}-review-state-changelog"
-    producing = threading.Thread(target=send_events, args=(stack.settings, topics.reviews, events[half:]))
+    sent: list[BaseException | None] = []
+
+    def send_second_half() -> None:
+        try:
+            send_acked(stack.settings, topics.reviews, events[half:])
+            sent.append(None)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            sent.append(exc)
+
+    producing = threading.Thread(target=send_second_half)
     producing.start()
     kill9(stack, "streams")
     producing.join()
+    assert sent == [None], f"the second half was not all acknowledged: {sent}"
     requests_before = len(read_all(stack.settings, topics.requests))
     changelog_before = len(read_all(stack.settings, changelog))
     respawn(stack, "streams")
@@ -159,7 +182,9 @@ def test_streams_killed_mid_stream_then_restarted_keeps_exact_stats(echo_stack) 
     try:
         wait_for(all_exact, 240, "summaries whose stats equal the recount", check=stack.check_alive, every_s=1.0)
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; {stats_diff(latest_stats(), expected, values(stack.settings, topics.summaries))}") from None
+        on_input = len(read_all(stack.settings, topics.reviews))
+        raise AssertionError(f"{exc}; {on_input} of {len(events)} events on {topics.reviews}; "
+                             f"{stats_diff(latest_stats(), expected, values(stack.settings, topics.summaries))}") from None
     converged_s = round(time.monotonic() - restarted_at, 1)
     got = latest_stats()
     for sku, want in expected.items():
