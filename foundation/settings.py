@@ -111,7 +111,7 @@ class WorkerSettings(_Group):
     )
     model_cache_dir: Path = Field(Path(".shopscribe/models"), description="SHOPSCRIBE_WORKER__MODEL_CACHE_DIR")
     dtype: Literal["auto", "float32", "bfloat16"] = Field("auto", description="SHOPSCRIBE_WORKER__DTYPE")
-    prompt_version: str = Field("desc-v1", description="SHOPSCRIBE_WORKER__PROMPT_VERSION: descriptions")
+    prompt_version: str = Field("desc-v2", description="SHOPSCRIBE_WORKER__PROMPT_VERSION: descriptions")
     summary_prompt_version: str = Field("sum-v1", description="SHOPSCRIBE_WORKER__SUMMARY_PROMPT_VERSION")
     max_new_tokens: int = Field(120, ge=8, le=2048, description="SHOPSCRIBE_WORKER__MAX_NEW_TOKENS")
     # Prompts per backend call (vLLM: max_num_seqs). One call is also one regeneration pass,

@@ -12,7 +12,7 @@ import json
 
 from schemas.events import ProductEvent
 
-DESCRIPTION_PROMPT_VERSION = "desc-v1"
+DESCRIPTION_PROMPT_VERSION = "desc-v2"
 
 
 def input_hash(product: ProductEvent, prompt_version: str = DESCRIPTION_PROMPT_VERSION) -> str:
