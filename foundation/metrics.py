@@ -33,7 +33,6 @@ OWNERS: dict[str, tuple[Process, ...]] = {
     "events_in": ("streams",), "events_skipped": ("streams",), "requests_out": ("streams",),
     "batches_out": ("streams",), "batch_size": ("streams",),
     "dead_letters": ("streams", "worker"),
-    "review_findings": ("streams",),
     "requests_coalesced": ("worker",), "results": ("worker",), "fallbacks": ("worker",),
     "sentences_dropped": ("worker",), "outputs_blocked": ("worker",),
     "generation_errors": ("worker",), "tokens": ("worker",), "generation_latency": ("worker",),
@@ -52,7 +51,6 @@ class Metrics:
     requests_out: Counter
     batches_out: Counter
     batch_size: Histogram
-    review_findings: Counter
     requests_coalesced: Counter
     results: Counter
     sentences_dropped: Counter
@@ -145,9 +143,6 @@ _DEFINITIONS: dict[str, Callable[[CollectorRegistry], Counter | Gauge | Histogra
         "shopscribe_requests_coalesced_total",
         "Stale requests dropped by the worker: a newer request for the same SKU was in the same poll",
         ["kind"], registry=r),
-    "review_findings": lambda r: Counter(
-        "shopscribe_review_text_findings_total",
-        "What the text-safety layer found in review texts (masked PII kinds, injection classes)", ["finding"], registry=r),
     "sentences_dropped": lambda r: Counter(
         "shopscribe_description_sentences_dropped_total",
         "Draft sentences removed because they state what the facts do not support", ["reason"], registry=r),
