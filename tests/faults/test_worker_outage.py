@@ -51,10 +51,13 @@ def worker_metric(stack, name: str) -> float:  # noqa: ANN001
 
 def test_worker_down_then_back_coalesces_stale_summary_requests(echo_stack) -> None:  # noqa: ANN001
     # Summaries due after 2 reviews; a request without result is re-issued after 2 s. The
-    # worker takes up to 64 micro-batches per poll: coalescing works within one poll.
+    # worker takes up to 64 micro-batches per poll: coalescing works within one poll. The
+    # stale requests sit on several partitions, and on a loaded machine their fetches come
+    # back apart: a long linger lets the first poll after the restart hold them all (what
+    # is under test is the coalescing, not the linger).
     stack = echo_stack(streams={"summary_min_reviews": 2, "summary_max_wait_s": 1.0,
                                 "summary_in_flight_timeout_s": IN_FLIGHT_TIMEOUT_S},
-                       worker={"max_poll_records": 64})
+                       worker={"max_poll_records": 64, "poll_linger_s": 4.0, "poll_burst_linger_s": 6.0})
     topics = stack.settings.topics
     worker = stack.processes.pop("worker")  # out of check_alive while it is down on purpose
     worker.send_signal(signal.SIGTERM)
