@@ -48,10 +48,6 @@ def consumer_group_config(kafka: KafkaSettings) -> dict[str, Any]:
     }
 
 
-def faust_broker_url(kafka: KafkaSettings) -> str:
-    return ";".join(f"kafka://{host}" for host in kafka.bootstrap.split(","))
-
-
 def faust_credentials(kafka: KafkaSettings) -> Any:
     import faust
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from foundation.kafka import faust_broker_url, kafka_python_config
+from foundation.kafka import kafka_python_config
 from foundation.settings import Settings
 
 
@@ -14,7 +14,6 @@ def test_nested_env_variables_reach_their_group(monkeypatch: pytest.MonkeyPatch)
     assert settings.kafka.bootstrap == "k1:9092,k2:9092"
     assert settings.worker.backend == "vllm"
     assert settings.streams.batch_size == 32
-    assert faust_broker_url(settings.kafka) == "kafka://k1:9092;kafka://k2:9092"
 
 
 def test_sasl_settings_reach_the_kafka_python_clients_and_stay_masked(monkeypatch: pytest.MonkeyPatch) -> None:
