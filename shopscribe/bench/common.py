@@ -114,7 +114,8 @@ def bench_settings(backend: str, **groups: dict) -> Settings:
 
     run = uuid.uuid4().hex[:8]
     base = Settings().with_overrides(
-        kafka={"bootstrap": f"127.0.0.1:{free_port()}", "session_timeout_s": 6.0, "heartbeat_interval_s": 1.0},
+        kafka={"bootstrap": f"127.0.0.1:{free_port()}", "session_timeout_s": 6.0, "heartbeat_interval_s": 1.0,
+               "short_end_offsets": True},  # the embedded broker: see KafkaSettings.short_end_offsets
         streams={"app_id": f"bench-streams-{run}"},
         worker={"group_id": f"bench-worker-{run}", "backend": backend, "model_cache_dir": MODEL_CACHE,
                 "metrics_port": 0},

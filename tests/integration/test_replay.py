@@ -83,11 +83,11 @@ def test_replaying_100_events_yields_100_new_version_results_and_leaves_live_off
         time.sleep(0.2)
     before = live_offsets(stack)
 
-    report = replay(stack, Position("beginning"), "desc-v2")
+    report = replay(stack, Position("beginning"), "desc-replay-test")
 
     assert report.events == 100 and report.requests == 100
     replayed = [m["value"] for m in tail(stack.settings, stack.settings.topics.descriptions, from_beginning=True,
-                                         max_messages=None, timeout_s=3) if m["value"]["prompt_version"] == "desc-v2"]
+                                         max_messages=None, timeout_s=3) if m["value"]["prompt_version"] == "desc-replay-test"]
     assert sorted(r["sku"] for r in replayed) == sorted(versions(items))
     # Same source versions as the originals: downstream last-write-wins still orders by source.
     assert {r["sku"]: r["source_version"] for r in replayed} == versions(items)
@@ -95,12 +95,12 @@ def test_replaying_100_events_yields_100_new_version_results_and_leaves_live_off
 
 
 def test_running_the_same_replay_again_is_idempotent(stack: LocalStack) -> None:
-    resumed = replay(stack, Position("beginning"), "desc-v2")
+    resumed = replay(stack, Position("beginning"), "desc-replay-test")
     assert resumed.events == 0, "a finished replay resumes at its committed end"
 
-    again = replay(stack, Position("beginning"), "desc-v2", restart=True)
+    again = replay(stack, Position("beginning"), "desc-replay-test", restart=True)
     results = [m["value"] for m in tail(stack.settings, stack.settings.topics.descriptions, from_beginning=True,
-                                        max_messages=None, timeout_s=3) if m["value"]["prompt_version"] == "desc-v2"]
+                                        max_messages=None, timeout_s=3) if m["value"]["prompt_version"] == "desc-replay-test"]
     by_request: dict[str, set[str]] = {}
     for r in results:
         by_request.setdefault(r["request_id"], set()).add(r["description"])
