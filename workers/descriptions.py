@@ -237,20 +237,27 @@ def _attribute_sentences(product: ProductEvent, per_sentence: int = 3) -> list[s
     return [_capitalise("; ".join(parts[i:i + per_sentence])) + "." for i in range(0, len(parts), per_sentence)]
 
 
-_URL_OR_EMAIL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _MARKUP_TOKEN = re.compile(r"<\|[^|>]*\|>|</?s>|\[/?INST\]|<</?SYS>>")
 
 
 def _clean(value: str) -> str:
     """A fact made fit for prose: no links, emails, chat markup or control characters, no
     sentence breaks inside it, no word repeated back to back."""
-    value = _URL_OR_EMAIL.sub(" ", value)
+    value = _without_urls_and_emails(value)
     value = _MARKUP_TOKEN.sub(" ", value)
     value = "".join(" " if unicodedata.category(c)[0] == "C" or c == "\ufffd" else c for c in value)
     value = re.sub(r"[.!?]+(?=\s|$)", ",", value)  # "Made in Italy. Really." -> one clause
     words = value.split()
     deduped = [w for i, w in enumerate(words) if i == 0 or w.lower() != words[i - 1].lower()]
     return " ".join(deduped).strip(" ,;:")
+
+
+def _without_urls_and_emails(value: str) -> str:
+    """The text-safety layer's URLs and emails cut out (a bare domain may be a brand: kept)."""
+    spans = [f for f in find_links(value) if f.kind == "url"] + [f for f in find_pii(value) if f.kind == "email"]
+    for finding in sorted(spans, key=lambda f: f.start, reverse=True):
+        value = value[:finding.start] + " " + value[finding.end:]
+    return value
 
 
 def _shorten(text: str, limit: int) -> str:
