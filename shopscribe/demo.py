@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from importlib.resources import files
 from pathlib import Path
 
@@ -57,9 +58,10 @@ def _print_results(by_sku: dict[str, dict], dead_letters: int, console: Console)
         table.add_column(column, overflow="fold")
     for sku in sorted(by_sku):
         result = by_sku[sku]
-        method = result["method"] if result["method"] == "generated" else f"[yellow]{result['method']}"
+        method = result["method"] if result["method"] != "fallback" else f"[yellow]{result['method']}"
         table.add_row(sku, method, result["description"])
     console.print(table)
-    generated = sum(1 for r in by_sku.values() if r["method"] == "generated")
-    console.print(f"{len(by_sku)} descriptions: {generated} generated, {len(by_sku) - generated} fallback; "
+    methods = Counter(r["method"] for r in by_sku.values())
+    console.print(f"{len(by_sku)} descriptions: {methods['generated']} generated, {methods['generated_pruned']} generated "
+                  f"with unsupported sentences removed, {methods['fallback']} fallback; "
                   f"{dead_letters} invalid events sent to the DLQ")
