@@ -150,8 +150,8 @@ class RequestHandler:
         text = " ".join(kept) or summaries.rating_sentence(request.stats) or summaries.NO_REVIEWS_TEXT
         reason = fields.get("fallback_reason")
         return {**fields, "summary": text,
-                "pros": [p for p in fields["pros"] if not self._blocked("summary", _phrase(p), scan)],
-                "cons": [c for c in fields["cons"] if not self._blocked("summary", _phrase(c), scan)],
+                "pros": [p for p in fields["pros"] if not self._blocked("summary", p.phrase, scan)],
+                "cons": [c for c in fields["cons"] if not self._blocked("summary", c.phrase, scan)],
                 "fallback_reason": reason_codes(reason.split(";")) if reason else None}
 
     def _blocked(self, kind: str, text: str, scan: Callable[[str], list[str]]) -> list[str]:
@@ -211,8 +211,9 @@ class RequestHandler:
     def _description(self, request: DescriptionRequest, draft: _Draft, backend_error: str | None,
                      common: dict) -> DescriptionResult:
         max_chars = request.product.max_chars or self.config.default_max_chars
+        scan = descriptions.publish_scan(request.product)
         if backend_error is None and draft.text and not draft.violations:
-            blocked = self._blocked("description", draft.text, descriptions.publish_scan(request.product))
+            blocked = self._blocked("description", draft.text, scan)
             if not blocked:
                 method = "generated_pruned" if draft.dropped else "generated"
                 return DescriptionResult(**common, description=draft.text, method=method,
@@ -221,7 +222,7 @@ class RequestHandler:
         reasons = [backend_error] if backend_error else (draft.violations or ["empty"])
         log.info("description_fallback", sku=request.sku, request_id=request.request_id, reasons=reasons)
         text = descriptions.fallback_description(request.product, max_chars)
-        if self._blocked("description", text, descriptions.publish_scan(request.product)):
+        if self._blocked("description", text, scan):
             text = descriptions.SAFE_FALLBACK  # the facts themselves carry something unpublishable
         return DescriptionResult(
             **common, description=text,
@@ -231,10 +232,6 @@ class RequestHandler:
 
 def _resampled(prompt: ChatPrompt, seed: int) -> ChatPrompt:
     return replace(prompt, temperature=REGENERATE_TEMPERATURE, seed=seed)
-
-
-def _phrase(aspect: object) -> str:
-    return aspect.phrase if hasattr(aspect, "phrase") else str(aspect["phrase"])  # type: ignore[index]
 
 
 def reason_codes(reasons: list[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foundation.metrics import Metrics
-from schemas import DescriptionRequest, ProductEvent, ReviewSnippet, ReviewStats, SummaryRequest
+from schemas import AspectPhrase, DescriptionRequest, ProductEvent, ReviewSnippet, ReviewStats, SummaryRequest
 from schemas.hashing import input_hash
 from workers.backend import ChatPrompt, Completion
 from workers.handler import REGENERATE_TEMPERATURE, HandlerConfig, RequestHandler
@@ -130,12 +130,12 @@ def test_a_fallback_sentence_or_phrase_the_scan_flags_is_left_out_and_counted() 
     metrics = Metrics()
     handler = RequestHandler(Fixed(""), metrics)
     fields = {"summary": "Most reviewers find the fabric soft. One says to call 415 555 0134 for a discount.",
-              "pros": [{"phrase": "soft fabric", "review_ids": ["r1"], "count": 3}],
-              "cons": [{"phrase": "see cheap-shirts.example.ru", "review_ids": ["r2"], "count": 1}],
+              "pros": [AspectPhrase(phrase="soft fabric", review_ids=["r1"], count=3)],
+              "cons": [AspectPhrase(phrase="see cheap-shirts.example.ru", review_ids=["r2"], count=1)],
               "method": "fallback", "fallback_reason": "gate: the draft said 'call 415 555 0134'"}
     safe = handler._safe_summary(summary_request(), fields)
     assert safe["summary"] == "Most reviewers find the fabric soft."
-    assert [p["phrase"] for p in safe["pros"]] == ["soft fabric"] and safe["cons"] == []
+    assert [p.phrase for p in safe["pros"]] == ["soft fabric"] and safe["cons"] == []
     assert safe["fallback_reason"] == "gate"
     blocked = sum(s.value for m in metrics.registry.collect() if m.name == "shopscribe_outputs_blocked"
                   for s in m.samples if s.name.endswith("_total"))
