@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
@@ -83,6 +82,9 @@ class ReviewSummaries:
         # (found by tests/faults); JSON values come back as the same dicts.
         self.table = app.Table(TABLE, default=None, partitions=topics.partitions, use_partitioner=True,
                                key_type=bytes)
+        # Held from a state's load to its save: the table is read, changed and written by
+        # two agents and a timer, and a save now waits for the requests' acks in between.
+        self.updating = asyncio.Lock()
         app.agent(self.source, name="reviews")(supervision.guard("reviews", self.on_reviews))
         app.agent(self.feedback, name="summary-feedback")(supervision.guard("summary-feedback", self.on_summaries))
         app.agent(self.state_input, name="review-state")(supervision.guard("review-state", self.on_state_input))
@@ -141,13 +143,14 @@ class ReviewSummaries:
     async def on_state_input(self, stream: faust.StreamT) -> None:
         async for events in stream.take_events(self.settings.streams.review_batch_size,
                                                within=self.settings.streams.batch_wait_s):
-            now = time.time()
-            touched: dict[str, SkuReviewState] = {}
-            for event in events:
-                state = await self._apply(event, touched, now)
-                if state is not None:
-                    touched[state.sku] = state
-            await self._request_due(touched.values(), now, batch_key=_batch_key(events))
+            async with self.updating:
+                now = time.time()
+                touched: dict[str, SkuReviewState] = {}
+                for event in events:
+                    state = await self._apply(event, touched, now)
+                    if state is not None:
+                        touched[state.sku] = state
+                await self._request_due(list(touched.values()), now, batch_key=_batch_key(events))
 
     async def _apply(self, event: EventT, touched: dict[str, SkuReviewState], now: float) -> SkuReviewState | None:
         """Apply one re-keyed record; the state to save, or None when there is nothing to save."""
@@ -169,27 +172,36 @@ class ReviewSummaries:
         return state
 
     async def on_tick(self) -> None:
-        now = time.time()
-        owned = self._owned_partitions()
-        due = []
-        # The local store also holds standby copies of other replicas' partitions.
-        for key, data in list(self.table.items()):
-            if self._partition(key) not in owned:
-                continue  # another replica owns this SKU
-            state = SkuReviewState.from_dict(data)
-            if self.due(state, now):
-                due.append(state)
-        if due:
-            await self._request_due(due, now, batch_key=None)
+        async with self.updating:
+            now = time.time()
+            owned = self._owned_partitions()
+            due = []
+            # The local store also holds standby copies of other replicas' partitions.
+            for key, data in list(self.table.items()):
+                if self._partition(key) not in owned:
+                    continue  # another replica owns this SKU
+                state = SkuReviewState.from_dict(data)
+                if self.due(state, now):
+                    due.append(state)
+            if due:
+                await self._request_due(due, now, batch_key=None)
 
     # -- helpers -------------------------------------------------------------------
-    async def _request_due(self, states: Iterable[SkuReviewState], now: float, batch_key: str | None) -> None:
+    async def _request_due(self, states: list[SkuReviewState], now: float, batch_key: str | None) -> None:
+        """Request summaries for the states that are due, then save every state.
+
+        Saved after the requests are acknowledged, not before: a state saved first could
+        reach its changelog with an in-flight slot whose request a kill -9 never sent, and
+        its SKU would wait out the in-flight timeout (300 s) after the restart (tests/faults,
+        streams kill -9). This way a crash re-sends at most (the input offsets are not
+        committed yet), and the worker coalesces repeats."""
         prompt_version = self.settings.worker.summary_prompt_version
-        requests: list[SummaryRequest] = []
+        requests = [state.make_request(now, prompt_version, self.config) for state in states if self.due(state, now)]
+        await self._publish(requests, now, batch_key)
         for state in states:
-            if self.due(state, now):
-                requests.append(state.make_request(now, prompt_version, self.config))
             self.save(state)
+
+    async def _publish(self, requests: list[SummaryRequest], now: float, batch_key: str | None) -> None:
         size = self.settings.streams.batch_size
         for start in range(0, len(requests), size):
             chunk = requests[start:start + size]
