@@ -72,3 +72,17 @@ async def test_the_state_with_its_in_flight_slot_is_saved_once_the_request_is_ac
     assert agents.requests.saved_at_ack == [False]
     saved = SkuReviewState.from_dict(table[b"SKU-1"])
     assert saved.in_flight is not None and not agents.due(saved, 100.5)
+
+
+async def test_the_debounce_timer_touches_no_state_while_the_table_is_being_recovered(tmp_path: Path) -> None:
+    agents, _, _ = summaries(tmp_path)
+    table = {b"SKU-1": due_state().to_dict()}  # restored so far: the first part of the SKU's changelog
+    agents.table = table  # type: ignore[assignment]
+    agents.requests = AckingTopic(table)  # type: ignore[assignment]
+    agents._owned_partitions = lambda: set(range(6))  # type: ignore[method-assign]
+    agents.app.rebalancing = True
+    await agents.on_tick()
+    assert agents.requests.saved_at_ack == [] and SkuReviewState.from_dict(table[b"SKU-1"]).in_flight is None
+    agents.app.rebalancing = False  # recovered: now it may ask
+    await agents.on_tick()
+    assert agents.requests.saved_at_ack == [True] and SkuReviewState.from_dict(table[b"SKU-1"]).in_flight is not None
