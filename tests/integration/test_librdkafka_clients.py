@@ -18,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import defaultdict
@@ -42,6 +43,8 @@ FAR_FUTURE = datetime(2999, 1, 1, tzinfo=timezone.utc)
 SKUS = [f"LR-{i:02d}" for i in range(12)]
 REVIEWS = 40
 REPLICAS = 2
+LOAD_EVERY_S = 0.5  # the steady load: one event every half second (~19 s for the later events)
+REJOIN_BOUND_S = 180  # README: a SIGKILLed streams replica and worker, restarted, are ready within this
 HEADERS = {"content-type", "schema-version", "model", "prompt-version", "method"}
 _RANK = {"review.created": 0, "review.updated": 1, "review.deleted": 2}
 
@@ -121,6 +124,37 @@ def produce(bootstrap: str, topic: str, events: list[dict]) -> dict[str, int]:
     assert client.flush(60) == 0, "librdkafka could not deliver every event in 60 s"
     assert not failures, failures
     return placed
+
+
+class SteadyProducer(threading.Thread):
+    """Publishes (topic, event) pairs one at a time, `every_s` apart, with librdkafka's
+    defaults; each acknowledged before the next. Raises in join() what went wrong."""
+
+    def __init__(self, bootstrap: str, events: list[tuple[str, dict]], every_s: float) -> None:
+        super().__init__(daemon=True)
+        self.bootstrap, self.events, self.every_s = bootstrap, events, every_s
+        self.sent = 0
+        self.sent_at: list[float] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for topic, event in self.events:
+                produce(self.bootstrap, topic, [event])
+                self.sent += 1
+                self.sent_at.append(time.monotonic())
+                time.sleep(self.every_s)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by join()
+            self.error = exc
+
+    def sent_while_rejoining(self, since: float) -> bool:
+        return any(t >= since for t in self.sent_at)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.is_alive() or self.ident is not None:
+            super().join(timeout)
+        if self.error is not None:
+            raise AssertionError(f"the steady producer failed: {self.error!r}") from self.error
 
 
 class Reader:
@@ -331,8 +365,11 @@ def test_librdkafka_in_and_out_with_two_replicas_every_sku_gets_exact_stats_and_
           f"lost=0 duplicates={extra}")
 
 
-def test_one_streams_replica_and_one_worker_killed_and_restarted_lose_nothing(replicas: Replicas) -> None:
-    """SIGKILL streams1 and worker1 between two halves of the input, then restart them."""
+def test_under_steady_load_one_streams_replica_and_one_worker_killed_and_restarted_lose_nothing(
+        replicas: Replicas) -> None:
+    """A producer sends the second half of the reviews and the product updates at a steady
+    rate; while it does, streams1 and worker1 are SIGKILLed and restarted. The pair is back
+    within REJOIN_BOUND_S (the README's bound) and nothing is lost."""
     settings = replicas.settings
     topics = settings.topics
     bootstrap = settings.kafka.bootstrap
@@ -345,29 +382,40 @@ def test_one_streams_replica_and_one_worker_killed_and_restarted_lose_nothing(re
     review_events = [e for e in review_events if e not in letters]
     half = len(review_events) // 2
     expected = recount(review_events)
+    later = [(topics.reviews, e) for e in review_events[half:]] + [(topics.products, p) for p in updated]
+    random.Random(7).shuffle(later)
 
     produce(bootstrap, topics.products, first)
     produce(bootstrap, topics.reviews, review_events[:half])
     reader = Reader(bootstrap, [topics.descriptions, topics.summaries, topics.dlq(topics.products),
                                 topics.dlq(topics.reviews)])
+    load = SteadyProducer(bootstrap, later, every_s=LOAD_EVERY_S)
     try:
         wait_until(lambda: bool(reader.records[topics.summaries]) or "no summary yet", 240, "the first summaries",
                    every=lambda: reader.poll(1.0))
+        load.start()
+        wait_until(lambda: load.sent >= len(later) // 4 or f"{load.sent} sent", 120, "a quarter of the load",
+                   every=lambda: reader.poll(0.25))
         for name in ("streams1", "worker1"):
             replicas.kill9(name)
-        produce(bootstrap, topics.reviews, review_events[half:])
-        produce(bootstrap, topics.products, updated)
+        killed_during = load.sent
         restarted = time.monotonic()
         replicas.spawn("streams", 1)
         replicas.spawn("worker", 1)
-        wait_until(replicas.all_ready, 300, "the restarted replica and worker to be ready")
+        wait_until(replicas.all_ready, REJOIN_BOUND_S, "the restarted replica and worker to be ready",
+                   every=lambda: reader.poll(0.25))
         rejoin_s = time.monotonic() - restarted
+        load.join()
+        assert killed_during < len(later) and load.sent_while_rejoining(restarted), \
+            f"the kill and the rejoin must fall inside the load ({killed_during} of {len(later)} sent at the kill)"
         new_version = {sku: int((T0 + timedelta(minutes=1)).timestamp() * 1_000_000) for sku in SKUS}
         read_until_converged(reader, replicas, lambda: shortfall(reader, topics, expected, new_version, 0), 300,
                              "every SKU's recounted summary and its updated description after the restart")
     finally:
+        load.join()
         reader.close()
     extra = duplicates(reader, topics)
-    print(f"FIGURES librdkafka_two_replicas_kill9: events_in={len(first) + len(updated) + len(review_events)} "
-          f"skus={len(SKUS)} rejoin_s={rejoin_s:.1f} descriptions_out={len(reader.records[topics.descriptions])} "
+    print(f"FIGURES librdkafka_two_replicas_kill9_under_load: events_in={len(first) + len(updated) + len(review_events)} "
+          f"skus={len(SKUS)} sent_before_kill={killed_during} of_load={len(later)} rejoin_s={rejoin_s:.1f} "
+          f"descriptions_out={len(reader.records[topics.descriptions])} "
           f"summaries_out={len(reader.records[topics.summaries])} lost=0 duplicates={extra}")
