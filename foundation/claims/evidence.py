@@ -23,6 +23,9 @@ _NOT_INCLUDED = ("not included", "sold separately", "not supplied")
 # Words of an attribute name that name no thing: "Stones Type: none" denies stones.
 _NAME_SHELL = frozenset({"type", "kind", "number", "count", "quantity", "amount", "option", "status", "include"})
 _NEGATORS = frozenset({"without", "no", "not"})
+# A value that narrows what the attribute's name says: "Dishwasher safe: hand wash only"
+# does not make the product dishwasher safe, so the name's words are no fact.
+_RESTRICTING = frozenset({"only", "except", "excluding"})
 _MAX_RUN = 8  # tokens of a name or code matched as one run ("TC-L82AN-BR" is three)
 
 
@@ -71,6 +74,10 @@ class FactIndex:
     slots: tuple[Slot, ...]
     attributes: tuple[Attribute, ...]
     labels: frozenset[str]
+    brand_only: frozenset[str] = frozenset()  # forms only the brand affirms: a maker, no material
+    multi_valued: frozenset[str] = frozenset()  # forms of the names of attributes with several values
+    # per attribute: forms of its name's last word, and of its values' words
+    placed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -116,16 +123,34 @@ def index_facts(facts: Facts) -> FactIndex:
             values_text = " ".join(values).lower()
             inclusion = any(s in values_text for s in _NOT_INCLUDED) or any(t.lemma_.lower() == "include" for t in name_docs[name])
             denials += _name_denial(name_docs[name], inclusion, denied_tokens)
+        elif any(_restricts(value) for value in values):
+            denied_tokens.update((id(name_docs[name]), t.i) for t in name_docs[name])
     affirmed = [t for doc in docs for t in doc if not t.is_punct and (id(doc), t.i) not in denied_tokens]
+    words = frozenset(chain.from_iterable(forms(t) for t in affirmed))
+    brand_words, other_words = _brand_and_other_words(facts, fields, docs, denied_tokens)
     return FactIndex(
-        words=frozenset(chain.from_iterable(forms(t) for t in affirmed)),
+        words=words,
         runs=_runs(docs),
         numbers=tuple(numbers),
         denials=tuple(denials),
         slots=tuple(_slots(facts, name_docs, value_docs, fields)),
         attributes=tuple(_attributes(facts, name_docs, value_docs, fields)),
         labels=frozenset({"title", "brand", "category", *(n.lower() for n in names)}),
+        brand_only=brand_words - other_words,
+        multi_valued=frozenset(chain.from_iterable(name_words[n] for n, values in facts.attributes if len(values) > 1)),
+        placed=tuple(_placed(facts, name_docs, value_docs, fields)),
     )
+
+
+def _placed(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc],
+            fields: list) -> list[tuple[frozenset[str], frozenset[str]]]:
+    placed = []
+    for name, _ in facts.attributes:
+        nouns = _name_words(name_docs[name])
+        if nouns:
+            values = _values_of(name, fields, value_docs)
+            placed.append((forms(nouns[-1]), frozenset(chain.from_iterable(forms(t) for doc in values for t in doc))))
+    return placed
 
 
 def number_context(doc: Doc, quantity: Quantity) -> frozenset[str]:
@@ -166,6 +191,37 @@ def _is_negative(value: str) -> bool:
     lowered = value.strip().lower().strip(".!")
     first = lowered.split(" ", 1)[0] if lowered else ""
     return lowered in _NEGATIVE_VALUES or first in _NEGATORS or any(s in lowered for s in _NOT_INCLUDED)
+
+
+def _brand_and_other_words(facts: Facts, fields: list[tuple[str | None, str]], docs: list[Doc],
+                           denied_tokens: set[tuple[int, int]]) -> tuple[frozenset[str], frozenset[str]]:
+    """Forms of the brand's words, and of every other fact's; the title counts without the
+    brand written in it ("Sable & Pine Cast Iron Skillet" says nothing of pine)."""
+    brand = facts.brand or ""
+    brand_words: set[str] = set()
+    other_words: set[str] = set()
+    for (name, text), doc in zip(fields, docs):
+        if name is None and text == brand:
+            brand_words |= {f for t in doc for f in forms(t)}
+            continue
+        spans = [doc.char_span(i, i + len(brand)) for i in _occurrences(text, brand)] if name is None and brand else []
+        inside = {t.i for span in spans if span is not None for t in span}
+        other_words |= {f for t in doc if t.i not in inside and (id(doc), t.i) not in denied_tokens for f in forms(t)}
+    for doc in docs[len(fields):]:  # the attribute names
+        other_words |= {f for t in doc if (id(doc), t.i) not in denied_tokens for f in forms(t)}
+    return frozenset(brand_words), frozenset(other_words)
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    found, start = [], text.find(part)
+    while start >= 0:
+        found.append(start)
+        start = text.find(part, start + len(part))
+    return found
+
+
+def _restricts(value: str) -> bool:
+    return bool(_RESTRICTING & {w.lower() for w in alnum_tokens(value)})
 
 
 def _name_words(doc: Doc) -> list[Token]:

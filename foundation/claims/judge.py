@@ -54,8 +54,14 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
             ids.add(max(ids) + 1)
         covered |= ids
         found = _number_reason(doc, quantity, index)
-        if not found and ids:
-            covered |= _measured(doc, min(ids))
+        if not found and ids and (measured := _measured(doc, min(ids))):
+            # "a speed of 249 g" where 249 g is the weight: the noun must be the facts' too
+            noun = doc[min(measured)]
+            if _supported(noun, index) or any(forms(noun) & f.context for f in index.numbers
+                                             if f.quantity.same_amount(quantity)):
+                covered |= measured
+            else:
+                found = [f"misattributed_number:{noun.text} {quantity.text}"]
         reasons += found
     for code in find_codes(doc.text, quantities):
         covered |= _token_ids(doc, code.start, code.end)
@@ -63,6 +69,9 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
             reasons.append(f"unsupported_{'number' if code.text[0].isdigit() else 'name'}:{code.text}")
     terms = _terms(doc, covered)
     settled: set[int] = set()
+    for token, reason in _role_reasons(doc, index):
+        settled.add(token.i)
+        reasons.append(reason)
     for term in terms:
         if (verdict := _denial_verdict(term, index)) is not None:
             settled |= {t.i for t in term.tokens}
@@ -117,6 +126,35 @@ def _token_ids(doc: Doc, start: int, end: int) -> set[int]:
     return {t.i for t in span} if span is not None else set()
 
 
+# --- words in a role the facts do not give them --------------------------------------------
+
+_MAKING = frozenset({"make", "craft", "construct", "build", "manufacture", "forge", "mould", "mold", "cast", "weave"})
+_VARIETY = frozenset({"range", "variety", "selection", "choice", "array", "assortment"})
+_SEVERAL = frozenset({"many", "several", "various", "multiple", "different", "numerous", "assorted"})
+
+
+def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
+    """A supported word used for what the facts do not say: the brand as what the product is
+    made of ("made of Ostrander"), or a choice of something ("a range of sizes", "many
+    colours") where no attribute lists several values."""
+    found = []
+    for token in doc:
+        head = token.head
+        if token.dep_ != "pobj" or head.lower_ not in ("of", "from"):
+            plural_choice = (token.tag_ in ("NNS", "NNPS")
+                             and any(c.dep_ == "amod" and c.lower_ in _SEVERAL for c in token.children))
+            if plural_choice and not forms(token) & index.multi_valued:
+                found.append((token, f"unsupported_property:{' '.join(t.text for t in token.subtree)}"))
+            continue
+        if head.head.lemma_.lower() in _MAKING and forms(token) <= index.brand_only | {token.lower_}:
+            if forms(token) & index.brand_only:
+                found.append((token, f"unsupported_material:{token.text}"))
+        elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")
+              and not forms(token) & index.multi_valued):
+            found.append((token, f"unsupported_property:{head.head.text} of {token.text}"))
+    return found
+
+
 # --- terms -----------------------------------------------------------------------------
 
 
@@ -168,8 +206,22 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
             return f"contradicts:{term.text}"
         return None
     for token in words:
-        if reason := _slot_conflict(token, index) or _attribute_conflict(token, index):
+        if reason := _slot_conflict(token, index) or _attribute_conflict(token, index) or _moved(token, index):
             return reason
+    return None
+
+
+def _moved(token: Token, index: FactIndex) -> str | None:
+    """A fact's adjective put on another attribute: "adjustable power" where the facts say
+    "Height: adjustable 105-125 cm" and "Power: 45 W"."""
+    if token.pos_ != "ADJ" or token.dep_ != "amod" or token.lemma_.lower() in PRAISE:
+        return None
+    own, noun = forms(token), forms(token.head)
+    named = [values for head, values in index.placed if head & noun]
+    if not named or any(own & values for values in named):
+        return None
+    if any(own & values for head, values in index.placed if not head & noun):
+        return f"misattributed:{token.text} {token.head.text}"
     return None
 
 
@@ -197,6 +249,8 @@ def _attribute_conflict(token: Token, index: FactIndex) -> str | None:
     rise" where the facts say "Rise: mid"."""
     if token.pos_ != "ADJ" or token.lemma_.lower() in PRAISE:
         return None
+    if token.lower_ in _SEVERAL and forms(token.head) & index.multi_valued:
+        return None  # "many colours" where the facts list several
     following = token.nbor(1) if token.i + 1 < len(token.doc) else token
     head = (forms(token.head) if token.dep_ == "amod" else frozenset()) | (forms(following) if following.is_alpha else frozenset())
     own = forms(token)
@@ -259,7 +313,11 @@ def _term_reason(term: Term, index: FactIndex) -> list[str]:
     words = [t for t in term.words if _is_candidate(t)]
     if not words and not term.free:
         return []
-    if term.text.lower() in PRAISE or term.text.lower() in SHELL or index.has_run(term.text):
+    # A run matches codes and hyphenated names ("Wi-Fi"); a noun-adjective pair is judged
+    # word by word, since the facts may hold it only as a name they narrow
+    # ("Dishwasher safe: hand wash only").
+    spaced_pair = len(term.tokens) > 1 and not any(t.is_punct for t in term.tokens)
+    if term.text.lower() in PRAISE or term.text.lower() in SHELL or (index.has_run(term.text) and not spaced_pair):
         return []
     use = _is_use(term.tokens[-1])
     unsupported = [t for t in words if not (is_generic(t, use=use) or _supported(t, index))]

@@ -48,7 +48,8 @@ def test_a_ceramic_product_of_black_material_is_not_a_clear_plastic_dispenser() 
 
 def test_an_invented_maker_is_an_unsupported_name() -> None:
     sentence = "Tesla Motors offers a range of innovative products, including a high-end tape drive."
-    assert reasons_for(sentence, TAPE_DRIVE) == {sentence: ["unsupported_name:Tesla Motors"]}
+    assert reasons_for(sentence, TAPE_DRIVE) == {
+        sentence: ["unsupported_property:range of products", "unsupported_name:Tesla Motors"]}
 
 
 def test_a_diamond_contradicts_a_ring_without_stone() -> None:
