@@ -117,7 +117,12 @@ class RewindingConsumer(driver.Consumer):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag(CONSUMER_FETCHING)
-                seeks: dict[TP, int] | None = None
+                # Taken before the fetch: a seek while it waits (a rebalance's seek to the
+                # committed offsets) makes what it returns stale too. Taken at its first
+                # record, as before, such a fetch counted as newer than the seek; its records
+                # moved the read offset past the seek, and the records re-fetched from the
+                # committed offset were then dropped as already read.
+                seeks = dict(self._seeks)
                 stale: set[TP] = set()
                 batch = self.getmany(timeout=1.0)
                 await self.sleep(0)  # getmany may loop without releasing the event loop
@@ -127,8 +132,6 @@ class RewindingConsumer(driver.Consumer):
                         if since_yield > 100:  # let the streams run now and then
                             await asyncio.sleep(0)
                             since_yield = 0
-                        if seeks is None:  # the fetch has just returned: seeks since are newer than it
-                            seeks = dict(self._seeks)
                         if self._seeks[tp] != seeks.get(tp, 0):
                             stale.add(tp)
                             continue  # fetched before a seek of its partition: fetched again after it
