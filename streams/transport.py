@@ -15,8 +15,9 @@ streams kill -9: an agent batch jumped from offset 101 to 103 of a partition, an
 commits then passed 102, faust-streaming#606). Records fetched before a seek kept
 advancing the read offset after it, so the re-fetched 102 was dropped as already read;
 and a delivery cancelled by a flow stop counted as read all the same. Here the records
-of a partition fetched before its latest seek are skipped (they are fetched again), and
-a cancelled delivery rewinds its partition to that message.
+of a partition fetched before its latest seek are skipped and the partition is sought
+back to where reading resumes, so they are fetched again; a cancelled delivery rewinds
+its partition to that message.
 
 The transport is the named driver `shopscribe-aiokafka://` (the `faust.transports` entry
 point in pyproject.toml; faust picks a driver by the broker URL's scheme), so an App built
@@ -118,10 +119,7 @@ class RewindingConsumer(driver.Consumer):
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag(CONSUMER_FETCHING)
                 # Taken before the fetch: a seek while it waits (a rebalance's seek to the
-                # committed offsets) makes what it returns stale too. Taken at its first
-                # record, as before, such a fetch counted as newer than the seek; its records
-                # moved the read offset past the seek, and the records re-fetched from the
-                # committed offset were then dropped as already read.
+                # committed offsets) makes what it returns stale too.
                 seeks = dict(self._seeks)
                 stale: set[TP] = set()
                 batch = self.getmany(timeout=1.0)
@@ -133,7 +131,9 @@ class RewindingConsumer(driver.Consumer):
                             await asyncio.sleep(0)
                             since_yield = 0
                         if self._seeks[tp] != seeks.get(tp, 0):
-                            stale.add(tp)
+                            if tp not in stale:
+                                stale.add(tp)
+                                await self._refetch(tp, message.offset)
                             continue  # fetched before a seek of its partition: fetched again after it
                         offset = message.offset
                         last = read_offset[tp]
@@ -171,6 +171,17 @@ class RewindingConsumer(driver.Consumer):
 
     def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
         return TrueEndConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def _refetch(self, tp: TP, offset: int) -> None:
+        """Seek a partition whose fetched records are being skipped back to where reading
+        resumes: the latest seek's target (kept as its read offset), or this record. Without
+        it the skipped records were fetched again only if the consumer's position had not
+        passed them yet; when it had, they were never read (tests/faults, streams kill -9: a
+        fetch that held every record left of four partitions was skipped, and the restarted
+        streams published nothing more)."""
+        last = self._read_offset[tp]
+        if tp in self.assignment():
+            await self.seek(tp, min(offset, last) if last is not None else offset)
 
     async def _rewind(self, tp: TP, offset: int) -> None:
         log.warning("delivery_interrupted_rewinding", topic=tp.topic, partition=tp.partition, offset=offset)
