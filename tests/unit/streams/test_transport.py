@@ -135,3 +135,31 @@ def test_an_end_that_list_offsets_reports_further_is_kept(monkeypatch) -> None:
 def test_a_transactional_consumer_keeps_the_last_stable_offset(monkeypatch) -> None:
     thread = consumer_thread({SHORT: 10}, {SHORT: 12}, monkeypatch, in_transaction=True)
     assert asyncio.run(thread._highwaters([SHORT])) == {SHORT: 10}
+
+
+class SeekRecorder:
+    """The parts of a consumer `_refetch` uses: read offsets, assignment, seek."""
+
+    def __init__(self, read_offset: dict, assigned: set) -> None:
+        self._read_offset = read_offset
+        self.assigned = assigned
+        self.seeks: list[tuple[TP, int]] = []
+
+    def assignment(self) -> set:
+        return self.assigned
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+
+def test_skipped_records_are_fetched_again_from_where_the_latest_seek_left_reading() -> None:
+    tp = TP("reviews", 0)
+    after_seek = SeekRecorder({tp: 120}, {tp})  # a rebalance sought to the committed 120
+    asyncio.run(RewindingConsumer._refetch(after_seek, tp, 300))  # type: ignore[arg-type]
+    assert after_seek.seeks == [(tp, 120)]  # not 300: 120..299 would never be read
+    unread = SeekRecorder({tp: None}, {tp})
+    asyncio.run(RewindingConsumer._refetch(unread, tp, 0))  # type: ignore[arg-type]
+    assert unread.seeks == [(tp, 0)]
+    revoked = SeekRecorder({tp: 120}, set())  # its new owner reads it from the committed offset
+    asyncio.run(RewindingConsumer._refetch(revoked, tp, 300))  # type: ignore[arg-type]
+    assert revoked.seeks == []
