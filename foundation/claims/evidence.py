@@ -26,6 +26,7 @@ _NEGATORS = frozenset({"without", "no", "not"})
 # A value that narrows what the attribute's name says: "Dishwasher safe: hand wash only"
 # does not make the product dishwasher safe, so the name's words are no fact.
 _RESTRICTING = frozenset({"only", "except", "excluding"})
+_FUNCTION_POS = frozenset({"CCONJ", "ADP", "DET", "PRON", "AUX", "PART", "SCONJ"})
 _MAX_RUN = 8  # tokens of a name or code matched as one run ("TC-L82AN-BR" is three)
 
 
@@ -146,10 +147,13 @@ def _placed(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc],
             fields: list) -> list[tuple[frozenset[str], frozenset[str]]]:
     placed = []
     for name, _ in facts.attributes:
-        nouns = _name_words(name_docs[name])
-        if nouns:
+        # Every word that names a part, stop words too: "Top", "Back and sides".
+        words = [t for t in name_docs[name] if t.is_alpha and t.pos_ not in _FUNCTION_POS
+                 and t.lemma_.lower() not in _NAME_SHELL]
+        if words:
             values = _values_of(name, fields, value_docs)
-            placed.append((forms(nouns[-1]), frozenset(chain.from_iterable(forms(t) for doc in values for t in doc))))
+            placed.append((frozenset(chain.from_iterable(forms(t) for t in words)),
+                           frozenset(chain.from_iterable(forms(t) for doc in values for t in doc))))
     return placed
 
 

@@ -109,7 +109,25 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
     best = max(scores.values(), default=0)
     if best and not any(scores.get(id(f)) == best for f in same):
         return [f"misattributed_number:{quantity.text}"]
+    # "a 249 g camera" where 249 g is the weight and "Camera: 4K": the sentence ties the
+    # number to another attribute, of any dimension, that none of its facts is written by
+    noun = _counted_noun(doc, quantity)
+    named = {w for head, _ in index.placed for w in head}
+    if noun & named and not any(f.context & noun for f in same):
+        return [f"misattributed_number:{quantity.text}"]
     return []
+
+
+def _counted_noun(doc: Doc, quantity: Quantity) -> frozenset[str]:
+    """Forms of the noun a number is the size of ("a 249 g camera": camera)."""
+    span = doc.char_span(quantity.start, quantity.end, alignment_mode="expand")
+    if span is None:
+        return frozenset()
+    last = span[-1]
+    head = last.head
+    if last.dep_ not in ("compound", "amod", "nummod") or head.pos_ not in ("NOUN", "PROPN") or head in span:
+        return frozenset()
+    return forms(head)
 
 
 def _measured(doc: Doc, first: int) -> set[int]:
@@ -212,17 +230,27 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
 
 
 def _moved(token: Token, index: FactIndex) -> str | None:
-    """A fact's adjective put on another attribute: "adjustable power" where the facts say
-    "Height: adjustable 105-125 cm" and "Power: 45 W"."""
-    if token.pos_ != "ADJ" or token.dep_ != "amod" or token.lemma_.lower() in PRAISE:
+    """A fact's word put on another attribute: "adjustable power" where the facts say
+    "Height: adjustable 105-125 cm" and "Power: 45 W"; "sides of spruce" where "Top:
+    spruce" and "Back and sides: mahogany"."""
+    if token.lemma_.lower() in PRAISE:
         return None
-    own, noun = forms(token), forms(token.head)
+    if token.pos_ == "ADJ" and token.dep_ == "amod":
+        owner = token.head
+    elif token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.pos_ == "NOUN":
+        owner = token.head.head
+    else:
+        return None
+    own, noun = forms(token), forms(owner)
     named = [values for head, values in index.placed if head & noun]
     if not named or any(own & values for values in named):
         return None
+    if token.dep_ == "pobj" and all(any(c.isdigit() for c in "".join(values)) for values in named):
+        return None  # "20 bags of chamomile": what a counted attribute holds, not another value of it
     if any(own & values for head, values in index.placed if not head & noun):
-        return f"misattributed:{token.text} {token.head.text}"
+        return f"misattributed:{token.text} {owner.text}"
     return None
+
 
 
 def _property_word(token: Token) -> bool:

@@ -63,3 +63,20 @@ def test_the_brand_written_in_the_title_is_still_no_material() -> None:
 def test_an_adjective_of_one_attribute_put_on_another_is_misattributed() -> None:
     reasons = dropped("The Brisa fan offers adjustable power. It has an adjustable height.", FAN)
     assert reasons == {"The Brisa fan offers adjustable power.": ["misattributed:adjustable power"]}
+
+
+GUITAR = Facts.of("Cadence C-40 Classical Guitar, 4/4 Size, Nylon Strings", "Cadence", "Instruments",
+                  {"Top": "spruce", "Back and sides": "mahogany", "Strings": "nylon", "Bags": "1"})
+DRONE = Facts.of("Skylark Mini Foldable Camera Drone, 4K, 249 g", "Skylark", "Drones",
+                 {"Camera": "4K/30fps", "Weight": "249 g", "Range": "10 km"})
+
+
+def test_one_parts_material_given_to_another_part_is_misattributed() -> None:
+    text = "A classical guitar with nylon strings. It has a top of spruce and back and sides of spruce."
+    assert dropped(text, GUITAR) == {"It has a top of spruce and back and sides of spruce.": ["misattributed:spruce sides"]}
+    assert dropped("A classical guitar with nylon strings. The back and sides are of mahogany.", GUITAR) == {}
+
+
+def test_a_number_made_the_size_of_another_attribute_is_misattributed() -> None:
+    text = "It is a 4K, 249 g camera with a 10 km range. The drone weighs 249 g."
+    assert dropped(text, DRONE) == {"It is a 4K, 249 g camera with a 10 km range.": ["misattributed_number:249 g"]}
