@@ -136,7 +136,9 @@ def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
                for d in verdict.dropped]
     kept = []
     for sentence in verdict.kept:
-        if _restates(sentence, kept):
+        if _fragment(sentence):
+            dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["fragment"]))
+        elif _restates(sentence, kept):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["repeats"]))
         else:
             kept.append(sentence)
@@ -160,6 +162,15 @@ def publish_scan(product: ProductEvent) -> Callable[[str], list[str]]:
     # The worked example counts as instructions: a draft that copies it is no description.
     instructions = SYSTEM_PROMPT.format(max_chars=product.max_chars or 600) + "\n" + EXAMPLE_DESCRIPTION
     return partial(scan_published, instructions=instructions, detectors=detectors)
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+MIN_SENTENCE_WORDS = 3
+
+
+def _fragment(sentence: str) -> bool:
+    """Two words or fewer ("Flushable, not."): a stray piece of a sentence, no copy."""
+    return len(_WORD.findall(sentence)) < MIN_SENTENCE_WORDS
 
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}|\d+(?:[.,]\d+)?", re.UNICODE)

@@ -135,3 +135,14 @@ def test_fallback_is_always_valid_and_within_max_chars(event: ProductEvent, defa
     assert find_violations(text, source_text=descriptions.source_text(event), max_chars=max_chars) == []
 
 
+
+
+# --- grounding ----------------------------------------------------------------------------
+
+
+def test_a_stray_two_word_piece_of_a_draft_is_dropped_as_a_fragment() -> None:
+    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
+             "Olive, yes.")
+    grounded = descriptions.ground(draft, product(), 600)
+    assert grounded.text == "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop."
+    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["fragment"])]
