@@ -57,13 +57,18 @@ def streams_metric(stack: LocalStack, name: str, **labels: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def test_five_products_yield_five_valid_descriptions_from_the_real_model(stack: LocalStack) -> None:
+def test_seven_products_yield_seven_valid_descriptions_from_the_real_model(stack: LocalStack) -> None:
     items = [
         product("MUG-1", "Stoneware Coffee Mug", capacity="350 ml", color="sage green"),
         product("KETTLE-1", "Gooseneck Pour-Over Kettle", capacity="1 L", material="stainless steel"),
         product("BOARD-1", "End-Grain Cutting Board", material="walnut", care="hand wash only"),
         product("TOWEL-1", "Waffle Weave Tea Towels", material="cotton", pieces="3"),
         product("GRATER-1", "Rotary Cheese Grater", material="stainless steel", drums=["fine", "coarse"]),
+        # Two products shaped like the prompt's worked example: the model's text for them
+        # passes the claim check on AVX-512 and on AVX2 kernels alike (the five above are
+        # generated or not depending on the CPU's kernels and the batch they share).
+        product("BOARD-2", "Maple Serving Board", material="maple wood", size="30 x 20 cm", care="hand wash only"),
+        product("BOWL-1", "Olive Wood Salad Bowl", material="olive wood", diameter="25 cm", care="hand wash only"),
     ]
     send_products(stack, items)
     latest = collect(stack.settings, stack.settings.topics.descriptions,
