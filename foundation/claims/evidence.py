@@ -263,7 +263,7 @@ def _denials_in(doc: Doc, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
                 found = [tokens[before]]
         elif (base := _unprefixed(token)) is not None:
             denials.append(Denial((frozenset({base, stem(base)}),), stem(base)))
-            denied_tokens.add((id(doc), token.i))
+            # the "un-" word itself ("unscented") states the absence: it stays affirmed
         if found:
             denied_tokens.update((id(doc), t.i) for t in found)
             denials.append(_phrase_denial(found))
@@ -285,10 +285,12 @@ def _phrases_after(tokens: list[Token], i: int, denied_tokens: set[tuple[int, in
     denials, phrase = [], []
     while i < len(tokens):
         token = tokens[i]
-        if token.pos_ in CONTENT_POS and not token.is_stop:
-            phrase.append(token)
+        if (token.pos_ in CONTENT_POS or (token.pos_ == "VERB" and token.dep_ == "amod")) and not token.is_stop:
+            phrase.append(token)  # a participle too: "no built-in GPS"
         elif token.text == "-" and phrase:
-            pass
+            if i + 1 < len(tokens) and tokens[i + 1].is_alpha:  # "built-in": "in" is a stop word
+                phrase.append(tokens[i + 1])
+                i += 1
         elif token.pos_ in ("CCONJ", "PUNCT") and phrase and token.text in (",", "and", "or", "nor", "/"):
             denials.append(_phrase_denial(phrase))
             denied_tokens.update((id(token.doc), t.i) for t in phrase)

@@ -19,6 +19,9 @@ NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC"
 # Verbs that say the product comes with something: only they contradict "not included".
 _INCLUSION = frozenset({"include", "come", "supply", "ship", "bundle", "provide", "feature"})
 _PURPOSE_HEADS = frozenset({"help", "design", "build", "make", "engineer", "formulate"})
+# "You can customize it", "lets you fold it", "easy to clean": what the buyer can do with it.
+_ABILITY_AUX = frozenset({"can", "could", "may"})
+_ABILITY_HEADS = frozenset({"let", "allow", "enable", "permit"})
 
 
 @dataclass
@@ -98,17 +101,24 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
             same = [f for f in same if f.context & context]
         else:
             same = [f for f in same if f.quantity.unit is None]
-        return [] if same else [f"unsupported_number:{quantity.text}"]
-    same = [f for f in index.numbers if f.quantity.same_amount(quantity)]
-    if not same:
-        return [f"unsupported_number:{quantity.text}"]
+        if not same:
+            return [f"unsupported_number:{quantity.text}"]
+        # "a heat setting of 2" where 2 is the speed settings': a count, too, belongs to
+        # the attribute whose name the sentence gives it
+        rivals = [f for f in index.numbers if f.quantity.unit is None and f.name_words]
+    else:
+        same = [f for f in index.numbers if f.quantity.same_amount(quantity)]
+        if not same:
+            return [f"unsupported_number:{quantity.text}"]
+        rivals = [f for f in index.numbers if f.quantity.dimension == quantity.dimension and f.name_words]
     # The number must also belong to the attribute the sentence ties it to: among the
     # facts of its dimension, those whose name shares most words with its context.
-    rivals = [f for f in index.numbers if f.quantity.dimension == quantity.dimension and f.name_words]
     scores = {id(f): len(f.name_words & context) for f in rivals}
     best = max(scores.values(), default=0)
     if best and not any(scores.get(id(f)) == best for f in same):
         return [f"misattributed_number:{quantity.text}"]
+    if quantity.unit is None:
+        return []
     # "a 249 g camera" where 249 g is the weight and "Camera: 4K": the sentence ties the
     # number to another attribute, of any dimension, that none of its facts is written by
     noun = _counted_noun(doc, quantity)
@@ -345,7 +355,11 @@ def _term_reason(term: Term, index: FactIndex) -> list[str]:
     # word by word, since the facts may hold it only as a name they narrow
     # ("Dishwasher safe: hand wash only").
     spaced_pair = len(term.tokens) > 1 and not any(t.is_punct for t in term.tokens)
-    if term.text.lower() in PRAISE or term.text.lower() in SHELL or (index.has_run(term.text) and not spaced_pair):
+    # A plain word is no run: "dishwasher" of "Dishwasher safe: hand wash only" is in the
+    # facts' text, not among what they affirm.
+    plain_word = len(term.tokens) == 1 and term.tokens[0].is_alpha
+    if term.text.lower() in PRAISE or term.text.lower() in SHELL or (index.has_run(term.text) and not spaced_pair
+                                                                     and not plain_word):
         return []
     use = _is_use(term.tokens[-1])
     unsupported = [t for t in words if not (is_generic(t, use=use) or _supported(t, index))]
@@ -360,8 +374,21 @@ def _is_candidate(token: Token) -> bool:
     if token.pos_ in CONTENT_POS and not looks_like_verb(token):
         return True
     if token.pos_ == "VERB":
-        return token.dep_ in ("amod", "acomp") or _is_use_verb(token)
+        return token.dep_ in ("amod", "acomp") or _is_use_verb(token) or _is_ability(token)
     return False
+
+
+def _is_ability(token: Token) -> bool:
+    """A verb that says what the buyer can do with the product: "you can customize it",
+    "lets you fold it", "easy to clean". A capability, as checkable as "foldable"."""
+    if any(child.dep_ == "aux" and child.lower_ in _ABILITY_AUX for child in token.children):
+        return True
+    head = token.head
+    if token.dep_ in ("xcomp", "ccomp") and head.lemma_.lower() in _ABILITY_HEADS:
+        return True
+    # "easy to clean": the verb hangs off the adjective, or off the copula beside it
+    return token.dep_ == "xcomp" and (head.pos_ == "ADJ" or any(c.dep_ == "acomp" and c.pos_ == "ADJ"
+                                                                for c in head.children))
 
 
 def _is_use_verb(token: Token) -> bool:

@@ -54,10 +54,12 @@ setting formula luxury sophistication charm beauty balance entertainment
 """.split())
 
 # Verbs that name a use without saying what the product does ("perfect for enjoying",
-# "designed to provide").
+# "designed to provide"), or how a stated feature is worked ("you can connect through HDMI
+# 2.1", "two speeds let you switch"): the feature, not the verb, is the claim. Not "select":
+# "hand-selected wool" is a claim.
 USE_VERBS = frozenset("""
 use enjoy make give gift keep add have get bring share wear complement enhance elevate provide
-offer deliver ensure accommodate fit hold suit last
+offer deliver ensure accommodate fit hold suit last connect switch
 """.split())
 
 CLOSED_CLASSES: dict[str, frozenset[str]] = {
