@@ -79,6 +79,8 @@ class FactIndex:
     multi_valued: frozenset[str] = frozenset()  # forms of the names of attributes with several values
     # per attribute: forms of its name's last word, and of its values' words
     placed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    # per attribute with several values: forms of its name's and its values' words
+    choices: tuple[frozenset[str], ...] = ()
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -140,6 +142,9 @@ def index_facts(facts: Facts) -> FactIndex:
         brand_only=brand_words - other_words,
         multi_valued=frozenset(chain.from_iterable(name_words[n] for n, values in facts.attributes if len(values) > 1)),
         placed=tuple(_placed(facts, name_docs, value_docs, fields)),
+        choices=tuple(name_words[name] | frozenset(chain.from_iterable(forms(t) for doc in _values_of(name, fields, value_docs)
+                                                                         for t in doc))
+                      for name, values in facts.attributes if len(values) > 1),
     )
 
 

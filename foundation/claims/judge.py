@@ -7,6 +7,7 @@ then every other content word."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 from spacy.tokens import Doc, Span, Token
 
@@ -117,6 +118,8 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
     best = max(scores.values(), default=0)
     if best and not any(scores.get(id(f)) == best for f in same):
         return [f"misattributed_number:{quantity.text}"]
+    if _shared(doc, quantity, rivals, same):
+        return [f"misattributed_number:{quantity.text}"]
     if quantity.unit is None:
         return []
     # "a 249 g camera" where 249 g is the weight and "Camera: 4K": the sentence ties the
@@ -126,6 +129,41 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
     if noun & named and not any(f.context & noun for f in same):
         return [f"misattributed_number:{quantity.text}"]
     return []
+
+
+_SHARED_WINDOW = 4  # tokens between the number and the first of two joined names
+
+
+def _shared(doc: Doc, quantity: Quantity, rivals: list, same: list) -> bool:
+    """One number given to two attributes of different values at once: "7000 MB/s of
+    sequential read and write" where write is 6500 MB/s. The words that tell the two
+    attributes apart are joined by "and", "or" or "/" next to the number."""
+    span = doc.char_span(quantity.start, quantity.end, alignment_mode="expand")
+    if span is None:
+        return False
+    near = [t for t in doc[max(0, span.start - 2 * _SHARED_WINDOW):span.end + 2 * _SHARED_WINDOW]
+            if t.i < span.start or t.i >= span.end]
+    for joiner in near:
+        if joiner.lower_ not in ("and", "or", "/", "&") or not 0 < joiner.i < len(doc) - 1:
+            continue
+        left, right = doc[joiner.i - 1], doc[joiner.i + 1]
+        if min(_distance(left, span), _distance(right, span)) > _SHARED_WINDOW:
+            continue
+        between = doc[min(left.i, span.start):max(right.i, span.end - 1) + 1]
+        if any(t.like_num for t in between if t.i < span.start or t.i >= span.end):
+            continue  # "reads at 7000 MB/s and writes at 6500": each has its own number
+        for one in rivals:
+            for other in rivals:
+                if one.quantity.same_amount(other.quantity) or not (one in same or other in same):
+                    continue
+                mine, theirs = one.name_words - other.name_words, other.name_words - one.name_words
+                if mine and theirs and forms(left) & mine and forms(right) & theirs:
+                    return True
+    return False
+
+
+def _distance(token: Token, span: Span) -> int:
+    return span.start - token.i if token.i < span.start else token.i - span.end + 1
 
 
 def _counted_noun(doc: Doc, quantity: Quantity) -> frozenset[str]:
@@ -167,6 +205,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
     colours") where no attribute lists several values."""
     found = []
     for token in doc:
+        if (choice := _choice_of(token)) and not any(_content_forms_of(choice) <= words for words in index.choices):
+            found.append((token, f"unsupported_property:in {' '.join(t.text for t in choice)}"))
         head = token.head
         if token.dep_ != "pobj" or head.lower_ not in ("of", "from"):
             plural_choice = (token.tag_ in ("NNS", "NNPS")
@@ -181,6 +221,38 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
               and not forms(token) & index.multi_valued):
             found.append((token, f"unsupported_property:{head.head.text} of {token.text}"))
     return found
+
+
+_OFFERED_IN = frozenset({"available", "come", "offer", "sell"})
+
+
+def _choice_of(token: Token) -> list[Token]:
+    """The list after "available in" / "comes in" ("in 1700 W, 8 presets and 8"): the
+    buyer's choice of values, which one attribute of several values must hold. Empty when
+    `token` starts no such list of two or more."""
+    if token.lower_ != "in" or not _offers(token.head):
+        return []
+    objects = [c for c in token.children if c.dep_ == "pobj"]
+    items = list(objects)
+    for item in items:  # the list's members hang off each other: conj, appos
+        items += [c for c in item.children if c.dep_ in ("conj", "appos")]
+    if len(items) < 2:
+        return []
+    own = [*items, *(t for item in items for c in item.children if c.dep_ in ("compound", "nummod", "amod")
+                     for t in c.subtree)]
+    return sorted(set(own), key=lambda t: t.i)
+
+
+def _offers(head: Token) -> bool:
+    """ "available in", "comes in", "is ... available in" (the preposition on the copula)."""
+    if head.lemma_.lower() in _OFFERED_IN:
+        return True
+    return head.pos_ == "AUX" and any(c.dep_ == "acomp" and c.lower_ == "available" for c in head.children)
+
+
+def _content_forms_of(tokens: list[Token]) -> frozenset[str]:
+    return frozenset(chain.from_iterable(forms(t) for t in tokens
+                                         if not (t.is_stop or t.is_punct or t.pos_ in ("CCONJ", "DET"))))
 
 
 # --- terms -----------------------------------------------------------------------------

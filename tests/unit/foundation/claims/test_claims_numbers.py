@@ -98,3 +98,12 @@ def test_a_count_given_the_name_of_another_counted_attribute_is_misattributed() 
                      {"Power": "2200 W", "Heat settings": "3", "Speed settings": "2"})
     assert reasons("It has a heat setting of 3 and a heat setting of 2.", dryer) == ["misattributed_number:2"]
     assert kept("It has 3 heat settings and 2 speed settings.", dryer)
+
+
+def test_one_number_given_to_two_attributes_of_different_values_is_misattributed() -> None:
+    # Published for the second held-out set's SSD, whose write speed is 6500 MB/s.
+    ssd = Facts.of("NVMe SSD 2 TB", "Korvex", "Storage",
+                   {"Capacity": "2 TB", "Sequential read": "7000 MB/s", "Sequential write": "6500 MB/s"})
+    assert reasons("It offers 7000MB/s of sequential read and write.", ssd) == ["misattributed_number:7000MB/s"]
+    assert kept("It reads at 7000 MB/s and writes at 6500 MB/s.", ssd)
+    assert kept("It offers 7000 MB/s sequential read and 6500 MB/s sequential write.", ssd)

@@ -134,3 +134,11 @@ def test_a_denied_participle_phrase_contradicts_the_sentence_that_affirms_it() -
 def test_an_un_word_of_the_facts_restated_stands() -> None:
     assert dropped("This unscented olive oil soap comes as 3 bars.", SOAP) == {}
     assert list(dropped("The bars are scented.", SOAP)) == ["The bars are scented."]
+
+
+def test_a_choice_offered_in_values_no_attribute_lists_is_a_claim() -> None:
+    # The dev set's air fryer: "available in 1700 W, 8 Presets, and 8" (one of each).
+    fryer = Facts.of("5.5 L Digital Air Fryer", "Crispa", "Kitchen appliances", {"Power": "1700 W", "Presets": "8"})
+    assert list(dropped("It is available in 1700 W, 8 presets and 8.", fryer)) == ["It is available in 1700 W, 8 presets and 8."]
+    assert dropped("The pens come in red, blue and black.", PENS) == {}
+    assert list(dropped("The pens come in red, green and black.", PENS)) == ["The pens come in red, green and black."]
