@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span, Token
 from foundation.claims.evidence import CONTENT_POS, FactIndex, number_context
 from foundation.claims.language import derived, forms, looks_like_verb
 from foundation.claims.quantities import Quantity, find_codes, find_quantities
-from foundation.claims.vocabulary import PRAISE, SHELL, is_generic, word_class
+from foundation.claims.vocabulary import CLASS_NAMES, PRAISE, SHELL, is_generic, word_class
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 # Verbs that say the product comes with something: only they contradict "not included".
@@ -317,21 +317,44 @@ def _moved(token: Token, index: FactIndex) -> str | None:
     spruce" and "Back and sides: mahogany"."""
     if token.lemma_.lower() in PRAISE:
         return None
-    if token.pos_ == "ADJ" and token.dep_ == "amod":
-        owner = token.head
-    elif token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.pos_ == "NOUN":
-        owner = token.head.head
-    else:
-        return None
-    own, noun = forms(token), forms(owner)
-    named = [values for head, values in index.placed if head & noun]
-    if not named or any(own & values for values in named):
-        return None
-    if token.dep_ == "pobj" and all(any(c.isdigit() for c in "".join(values)) for values in named):
-        return None  # "20 bags of chamomile": what a counted attribute holds, not another value of it
-    if any(own & values for head, values in index.placed if not head & noun):
-        return f"misattributed:{token.text} {owner.text}"
+    owners, predicated = _owners(token)
+    for owner in owners:
+        own, noun = forms(token), forms(owner)
+        named = [values for head, values in index.placed if head & noun]
+        if not named or any(own & values for values in named):
+            continue
+        if token.dep_ == "pobj" and all(any(c.isdigit() for c in "".join(values)) for values in named):
+            continue  # "20 bags of chamomile": what a counted attribute holds, not another value of it
+        # Said of the part by a verb ("the ink is black"), the word must be another part's
+        # ("Blade material: steel"), not the whole product's ("Colour: black", "Care").
+        others = [head for head, values in index.placed if not head & noun and own & values]
+        if any(not predicated or head - _WHOLE_PRODUCT for head in others):
+            return f"misattributed:{token.text} {owner.text}"
     return None
+
+
+# Attribute names that say something of the whole product, not of one of its parts.
+_WHOLE_PRODUCT = frozenset({*CLASS_NAMES, "colours", "colors", "care", "finish", "size", "sizes", "weight", "style",
+                            "type", "fit", "pattern", "shape"})
+
+
+def _owners(token: Token) -> tuple[list[Token], bool]:
+    """The nouns a word is said of: "adjustable power", "sides of spruce", "the top is
+    mahogany", "the handle is made of steel" (with the subject's conjuncts: "the top and
+    back and sides are mahogany"); and whether a verb says it (the last two)."""
+    head = token.head
+    if token.pos_ == "ADJ" and token.dep_ == "amod":
+        return [head], False
+    if token.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ == "NOUN":
+        return [head.head], False
+    if token.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in _MAKING:
+        verb = head.head
+    elif token.dep_ in ("attr", "acomp") and head.lemma_.lower() == "be":
+        verb = head
+    else:
+        return [], False
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN")]
+    return [owner for subject in subjects for owner in (subject, *subject.conjuncts)], True
 
 
 

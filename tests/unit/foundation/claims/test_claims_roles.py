@@ -142,3 +142,14 @@ def test_a_choice_offered_in_values_no_attribute_lists_is_a_claim() -> None:
     assert list(dropped("It is available in 1700 W, 8 presets and 8.", fryer)) == ["It is available in 1700 W, 8 presets and 8."]
     assert dropped("The pens come in red, blue and black.", PENS) == {}
     assert list(dropped("The pens come in red, green and black.", PENS)) == ["The pens come in red, green and black."]
+
+
+def test_a_part_said_by_a_verb_to_be_of_another_parts_material_is_misattributed() -> None:
+    # Published for the dev set's knife and guitar with copy-biased decoding.
+    knife = Facts.of("8-Inch Chef's Knife", "Edgeworth", "Kitchen",
+                     {"Blade material": "stainless steel", "Handle": "pakkawood", "Colour": "black"})
+    assert dropped("The handle is made of steel.", knife) == {"The handle is made of steel.": ["misattributed:steel handle"]}
+    assert dropped("The handle is made of pakkawood and the blade is made of stainless steel.", knife) == {}
+    assert dropped("The handle is black.", knife) == {}  # the colour is the whole knife's
+    assert list(dropped("The top and back and sides are mahogany.", GUITAR)) == ["The top and back and sides are mahogany."]
+    assert dropped("The top is spruce and the back and sides are mahogany.", GUITAR) == {}
