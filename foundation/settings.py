@@ -131,6 +131,8 @@ class WorkerSettings(_Group):
     max_poll_interval_s: float = Field(300.0, description="SHOPSCRIBE_WORKER__MAX_POLL_INTERVAL_S")
     metrics_port: int = Field(9108, description="SHOPSCRIBE_WORKER__METRICS_PORT (0 = off)")
     seed: int = Field(0, description="SHOPSCRIBE_WORKER__SEED: sampling seed for regeneration")
+    copy_bias: float = Field(0.0, ge=0, le=10, description="SHOPSCRIBE_WORKER__COPY_BIAS: logit bias added to the "
+                             "tokens of a product's facts while its description is decoded (0 = off; docs/quality.md)")
     echo_delay_s: float = Field(
         0.0, ge=0, description="SHOPSCRIBE_WORKER__ECHO_DELAY_S: echo backend only, seconds per generate() call "
         "(fault tests: a slow model)"

@@ -3,6 +3,7 @@ which one runs (transformers on CPU, vLLM on GPU, or the zero-cost echo backend)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -32,13 +33,41 @@ class ChatPrompt:
 
     `doomed`, if given, says of the text generated so far that the caller will reject it
     however it goes on. A backend that decodes step by step may stop that completion there
-    (the transformers backend asks every few tokens); one that cannot (vLLM) ignores it."""
+    (the transformers backend asks every few tokens); one that cannot (vLLM) ignores it.
+
+    `copy_from` and `copy_bias`: copy-biased decoding. Every token of `copy_from`'s words
+    gets `copy_bias` added to its logit at every step, so the model leans towards the words
+    of the facts rather than words of its own (both backends; 0 turns it off)."""
 
     messages: tuple[dict[str, str], ...]
     max_new_tokens: int = 120
     temperature: float = 0.0  # 0 = greedy; regeneration uses > 0 with a seed
     seed: int = 0
     doomed: Callable[[str], bool] | None = field(default=None, compare=False)
+    copy_from: str = ""
+    copy_bias: float = 0.0
+
+
+# Words of letters only: favouring digits made the model copy numbers into the wrong places
+# (second held-out set, bias 2.5: 14 of 24 drafts rejected for a number not in the facts).
+_COPY_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+
+
+class Encoder(Protocol):
+    def encode(self, text: str, add_special_tokens: bool = ...) -> list[int]: ...
+
+
+def copy_bias(prompt: ChatPrompt, tokenizer: Encoder, exclude: set[int]) -> dict[int, float]:
+    """The logit bias of `prompt`'s copy-biased decoding: each word of `copy_from` (letters
+    only, no numbers) as the tokenizer spells it mid-sentence (" walnut") and at the start
+    ("Walnut", "walnut"), every token of those spellings, `exclude` (stop tokens) left out."""
+    if not prompt.copy_bias or not prompt.copy_from:
+        return {}
+    ids: set[int] = set()
+    for word in dict.fromkeys(_COPY_WORD.findall(prompt.copy_from)):
+        for spelling in (f" {word}", word, word.capitalize(), f" {word.lower()}"):
+            ids.update(tokenizer.encode(spelling, add_special_tokens=False))
+    return {token: prompt.copy_bias for token in sorted(ids - exclude)}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from functools import partial
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from foundation.claims import Facts, check_description, split_sentences
+from foundation.claims.language import pipeline
 from foundation.textsafety import find_links, find_pii, scan_published
 from foundation.textsafety.published import Detectors
 from schemas import ProductEvent
@@ -45,9 +46,11 @@ AttributeValue = str | list[str]
 # --- prompt ----------------------------------------------------------------------------
 
 
-def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 600) -> ChatPrompt:
+def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 600,
+                 copy_bias: float = 0.0) -> ChatPrompt:
     """System instructions plus the product facts as a delimited data block. The backend
-    may stop a draft as soon as the guardrails are sure to reject it."""
+    may stop a draft as soon as the guardrails are sure to reject it; with `copy_bias`
+    it leans towards the facts' words (copy-biased decoding)."""
     limit = product.max_chars or max_chars
     user = (
         "<product_facts>\n" + _facts_block(product) + "\n</product_facts>\n"
@@ -63,6 +66,8 @@ def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 60
         ),
         max_new_tokens=max_new_tokens,
         doomed=partial(doomed, source_text=source_text(product), max_chars=limit),
+        copy_from=source_text(product),
+        copy_bias=copy_bias,
     )
 
 
@@ -138,7 +143,7 @@ def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
     for sentence in verdict.kept:
         if _fragment(sentence):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["fragment"]))
-        elif _restates(sentence, kept):
+        elif _restates(sentence, kept) or _stutters(sentence):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["repeats"]))
         else:
             kept.append(sentence)
@@ -169,8 +174,11 @@ MIN_SENTENCE_WORDS = 3
 
 
 def _fragment(sentence: str) -> bool:
-    """Two words or fewer ("Flushable, not."): a stray piece of a sentence, no copy."""
-    return len(_WORD.findall(sentence)) < MIN_SENTENCE_WORDS
+    """Two words or fewer ("Flushable, not."), or no verb and no adjective ("The Hearth &
+    Co."): a stray piece of a sentence, no copy."""
+    if len(_WORD.findall(sentence)) < MIN_SENTENCE_WORDS:
+        return True
+    return not any(t.pos_ in ("VERB", "AUX", "ADJ") for t in pipeline()(sentence))
 
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}|\d+(?:[.,]\d+)?", re.UNICODE)
@@ -183,6 +191,17 @@ def _restates(sentence: str, earlier: list[str]) -> bool:
     words = {w.casefold() for w in _CONTENT_WORD.findall(sentence)} - STOP_WORDS
     said = {w.casefold() for s in earlier for w in _CONTENT_WORD.findall(s)}
     return bool(words) and len(words & said) >= _RESTATED_SHARE * len(words)
+
+
+_STUTTER_WINDOW = 3
+
+
+def _stutters(sentence: str) -> bool:
+    """A word said again within three words ("a fine, fine grater", "classic, elegant,
+    and elegant"): a small model's loop inside one sentence."""
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    return any(len(w) >= 3 and w not in STOP_WORDS and w in words[max(0, i - _STUTTER_WINDOW):i]
+               for i, w in enumerate(words))
 
 
 def _code(reason: str) -> str:

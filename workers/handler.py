@@ -24,6 +24,7 @@ from schemas import (
     DescriptionRequest,
     DescriptionResult,
     GenerationRequest,
+    ProductEvent,
     ReviewSummaryResult,
     SummaryRequest,
 )
@@ -49,11 +50,12 @@ class HandlerConfig:
     backoff_s: float = 0.5
     seed: int = 0
     summary_gate_margin: float = 0.0
+    copy_bias: float = 0.0
 
     @classmethod
     def from_settings(cls, worker: WorkerSettings) -> HandlerConfig:
         return cls(max_new_tokens=worker.max_new_tokens, default_max_chars=worker.default_max_chars, seed=worker.seed,
-                   summary_gate_margin=worker.summary_gate_margin)
+                   summary_gate_margin=worker.summary_gate_margin, copy_bias=worker.copy_bias)
 
 
 @dataclass
@@ -89,7 +91,8 @@ class RequestHandler:
 
     def _prompt(self, request: GenerationRequest) -> ChatPrompt:
         if isinstance(request, DescriptionRequest):
-            return descriptions.build_prompt(request.product, self.config.max_new_tokens, self.config.default_max_chars)
+            return descriptions.build_prompt(request.product, self.config.max_new_tokens, self.config.default_max_chars,
+                                             copy_bias=self.config.copy_bias)
         return summaries.build_prompt(request)
 
     def _generate_and_check(self, drafts: list[_Draft], first: bool) -> str | None:
@@ -125,8 +128,12 @@ class RequestHandler:
         draft.text = clean_output(raw, max_chars)
         draft.violations = find_violations(draft.text, source_text=descriptions.source_text(product), max_chars=max_chars)
         draft.dropped = []
-        if draft.violations:
-            return
+        if not draft.violations:
+            self._check_claims(draft, product, max_chars)
+
+    def _check_claims(self, draft: _Draft, product: ProductEvent, max_chars: int) -> None:
+        """Sentence by sentence against the facts: what is left is published, or nothing is."""
+        assert draft.text is not None
         grounded = descriptions.ground(draft.text, product, max_chars)
         for sentence in grounded.dropped:
             for reason in sentence.reasons:

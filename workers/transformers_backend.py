@@ -23,6 +23,7 @@ from workers.backend import (
     ChatPrompt,
     Completion,
     GenerationFailed,
+    copy_bias,
 )
 from workers.engine import DecodeEngine, Row
 from workers.model_cache import choose_dtype, model_name
@@ -128,7 +129,8 @@ class TransformersBackend:
                 f"the context of {self.context_length}"
             )
         return Row(ids=ids, max_new_tokens=prompt.max_new_tokens, temperature=prompt.temperature, seed=prompt.seed,
-                   doomed=self._doomed_on_text(prompt.doomed))
+                   doomed=self._doomed_on_text(prompt.doomed),
+                   bias=copy_bias(prompt, self.tokenizer, self.stop_ids) or None)
 
     def _doomed_on_text(self, doomed: Callable[[str], bool] | None) -> Callable[[list[int]], bool] | None:
         """The prompt's `doomed` (it reads text) as the engine asks it (with tokens)."""

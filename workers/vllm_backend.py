@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed
+from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed, copy_bias
 from workers.model_cache import cpu_flags, model_name
 
 INSTALL_HINT = (
@@ -135,10 +135,13 @@ class VLLMBackend:
         self._closed = False
 
     def _sampling_params(self, prompt: ChatPrompt) -> Any:
+        # Copy-biased decoding through vLLM's built-in logit bias (SamplingParams.logit_bias).
+        tokenizer = self._llm.get_tokenizer()
+        bias = copy_bias(prompt, tokenizer, {tokenizer.eos_token_id}) or None
         if prompt.temperature <= 0:
-            return self._vllm.SamplingParams(temperature=0.0, max_tokens=prompt.max_new_tokens)
+            return self._vllm.SamplingParams(temperature=0.0, max_tokens=prompt.max_new_tokens, logit_bias=bias)
         return self._vllm.SamplingParams(
-            temperature=prompt.temperature, seed=prompt.seed, max_tokens=prompt.max_new_tokens
+            temperature=prompt.temperature, seed=prompt.seed, max_tokens=prompt.max_new_tokens, logit_bias=bias
         )
 
     def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:

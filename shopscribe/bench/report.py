@@ -85,6 +85,10 @@ def rows(results: dict[str, dict]) -> list[tuple[str, str, str, str, str, str]]:
                         _met(r["b_over_a"] is not None and r["b_over_a"] >= 0.9)))
             out.append((name, backend, "b/c", f"{r['b_over_c']:.1f}", ">= 5",
                         _met(r["b_over_c"] is not None and r["b_over_c"] >= 5)))
+            if r.get("a_over_a0") is not None:  # runs from before (a0) existed have none
+                checks = r["a_over_a0_runs"]
+                out.append((name, backend, "published descriptions/s, claim check / form checks only (a/a0), median "
+                            f"of {len(checks)} pair(s)", f"{r['a_over_a0']:.2f}", ">= 0.8", _met(r["a_over_a0"] >= 0.8)))
         elif name == "latency":
             p, s = r["pipeline_s"], r["single_request_s"]
             pace = (f"closed loop, one product every {r['mean_interval_s']:.1f} s on average"

@@ -68,6 +68,11 @@ def test_batching_smoke_with_the_real_model() -> None:
     pairs = [b["tokens_per_s"] / a["tokens_per_s"] for a, b in zip(r["in_process"]["runs"], r["pipeline"]["runs"])]
     assert r["b_over_a_runs"] == pytest.approx(pairs, rel=1e-2)
     assert r["b_over_a"] == pytest.approx(sum(pairs) / 2, rel=1e-2)
+    # (a0), form checks only, ran beside (a) in both pairs: a/a0 is the claim check's cost
+    assert len(r["form_checks_only"]["runs"]) == 2 and r["form_checks_only"]["requests"] == 2
+    checks = [a["descriptions_per_s"] / a0["descriptions_per_s"]
+              for a, a0 in zip(r["in_process"]["runs"], r["form_checks_only"]["runs"])]
+    assert r["a_over_a0_runs"] == pytest.approx(checks, rel=1e-2)
     assert_machine(r)
 
 

@@ -114,3 +114,12 @@ def test_seeded_sampling_is_reproducible(backend: GenerationBackend) -> None:
 
 def test_empty_batch(backend: GenerationBackend) -> None:
     assert backend.generate([]) == []
+
+
+def test_copy_bias_reaches_the_engine_as_a_logit_bias(backend: GenerationBackend) -> None:
+    # A bias far above any logit makes pieces of the favoured word all the model writes.
+    plain = PROMPTS[0]
+    favoured = ChatPrompt(messages=plain.messages, max_new_tokens=8, copy_from="zanzibar", copy_bias=100.0)
+    text = backend.generate([favoured])[0].text
+    assert text and set(text.replace(" ", "").lower()) <= set("zanibr")
+    assert set(backend.generate([plain])[0].text.lower()) - set("zanibr ")

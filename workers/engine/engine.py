@@ -17,7 +17,7 @@ was verified on (tests/unit/workers/test_transformers_engine.py fails outside it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -42,6 +42,7 @@ class Row:
     temperature: float = 0.0  # 0: greedy
     seed: int = 0
     doomed: Callable[[list[int]], bool] | None = None  # given the tokens so far: give up now?
+    bias: Mapping[int, float] | None = None  # added to these tokens' logits at every step
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class DecodeEngine:
         temperatures = torch.tensor([max(row.temperature, 0.0) for row in batch], dtype=torch.float32)
         sampled = temperatures > 0
         generators = [seeded(row.seed) if row.temperature > 0 else None for row in batch]
+        bias = _bias_matrix(batch, logits.shape[-1])
         stop = torch.tensor(sorted(self.stop_ids))
 
         produced: list[list[int]] = [[] for _ in batch]
@@ -161,6 +163,8 @@ class DecodeEngine:
         alive = torch.arange(rows)  # original row of each row still decoding
         self.attention.for_rows(rows, prefill=False)
         for step in range(int(limits.max())):
+            if bias is not None:
+                logits = logits + bias[alive]
             next_ids = choose(logits, temperatures[alive], sampled[alive], [generators[r] for r in alive.tolist()])
             for r, token in zip(alive.tolist(), next_ids.tolist(), strict=True):
                 produced[r].append(token)
@@ -196,6 +200,18 @@ class DecodeEngine:
             check = batch[r].doomed
             flags.append(check is not None and check(produced[r]))
         return torch.tensor(flags, dtype=torch.bool)
+
+
+def _bias_matrix(batch: Sequence[Row], vocab: int) -> torch.Tensor | None:
+    """Each row's logit bias as one (rows x vocab) tensor; None when no row has one."""
+    if not any(row.bias for row in batch):
+        return None
+    matrix = torch.zeros((len(batch), vocab), dtype=torch.float32)
+    for r, row in enumerate(batch):
+        if row.bias:
+            ids = torch.tensor([t for t in row.bias if t < vocab], dtype=torch.long)
+            matrix[r, ids] = torch.tensor([row.bias[int(t)] for t in ids], dtype=torch.float32)
+    return matrix
 
 
 def shared_head(sequences: list[list[int]]) -> int:

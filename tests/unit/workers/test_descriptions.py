@@ -146,3 +146,25 @@ def test_a_stray_two_word_piece_of_a_draft_is_dropped_as_a_fragment() -> None:
     grounded = descriptions.ground(draft, product(), 600)
     assert grounded.text == "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop."
     assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["fragment"])]
+
+
+def test_a_kept_sentence_with_no_verb_and_no_adjective_is_dropped_as_a_fragment() -> None:
+    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
+             "The Kestrel Outdoor.")
+    grounded = descriptions.ground(draft, product(), 600)
+    assert grounded.text == "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop."
+    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["fragment"])]
+
+
+def test_a_sentence_that_says_a_word_twice_running_is_dropped_as_a_repeat() -> None:
+    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
+             "It comes in olive, olive and rust.")
+    assert descriptions.ground("It comes in olive and rust.", product(), 600).dropped == []
+    grounded = descriptions.ground(draft, product(), 600)
+    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["repeats"])]
+
+
+def test_the_prompt_carries_the_facts_for_copy_biased_decoding() -> None:
+    prompt = descriptions.build_prompt(product(), 120, copy_bias=2.5)
+    assert prompt.copy_bias == 2.5 and prompt.copy_from == descriptions.source_text(product())
+    assert descriptions.build_prompt(product(), 120).copy_bias == 0.0

@@ -112,3 +112,13 @@ print(GROUPED in AttentionInterface().valid_keys())
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_a_rows_logit_bias_steers_only_that_row(engine: DecodeEngine) -> None:
+    plain = engine.generate([greedy(HEAD + [60], 6)])[0].tokens
+    favoured = next(t for t in range(1, 96) if t not in plain and t != STOP)
+    biased, beside = engine.generate([
+        Row(ids=HEAD + [60], max_new_tokens=6, bias={favoured: 100.0}), greedy(HEAD + [60], 6),
+    ])
+    assert biased.tokens == [favoured] * 6  # a bias that outweighs every logit wins every step
+    assert beside.tokens == plain
