@@ -143,6 +143,8 @@ def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
     for sentence in verdict.kept:
         if _fragment(sentence):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["fragment"]))
+        elif _FIRST_PERSON.search(sentence):  # "I'm planning to add a new piece": nobody's voice
+            dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["first_person"]))
         elif _restates(sentence, kept) or _stutters(sentence):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["repeats"]))
         else:
@@ -193,6 +195,7 @@ def _restates(sentence: str, earlier: list[str]) -> bool:
     return bool(words) and len(words & said) >= _RESTATED_SHARE * len(words)
 
 
+_FIRST_PERSON = re.compile(r"\bI\b|\b(?:me|my|mine|myself)\b", re.IGNORECASE)
 _STUTTER_WINDOW = 3
 
 

@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span, Token
 from foundation.claims.evidence import CONTENT_POS, FactIndex, number_context
 from foundation.claims.language import derived, forms, looks_like_verb
 from foundation.claims.quantities import Quantity, find_codes, find_quantities
-from foundation.claims.vocabulary import CLASS_NAMES, PRAISE, SHELL, is_generic, word_class
+from foundation.claims.vocabulary import CLASS_NAMES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 # Verbs that say the product comes with something: only they contradict "not included".
@@ -470,7 +470,19 @@ def _is_candidate(token: Token) -> bool:
         return True
     if token.pos_ == "VERB":
         return token.dep_ in ("amod", "acomp") or _is_use_verb(token) or _is_ability(token)
+    if token.pos_ == "ADV":
+        return _is_manner(token)
     return False
+
+
+def _is_manner(token: Token) -> bool:
+    """An adverb that says how it was made or works ("sustainably sourced", "heats up
+    quickly"); one formed from praise ("beautifully", "easily") says nothing."""
+    lower = token.lower_
+    if not lower.endswith("ly") or len(lower) < 6 or lower in DEGREE_ADVERBS:
+        return False
+    bases = {lower[:-2], lower[:-3] + "y", lower[:-2] + "e", lower[:-1] + "e", lower[:-4] + "le"}
+    return not bases & PRAISE
 
 
 def _is_ability(token: Token) -> bool:

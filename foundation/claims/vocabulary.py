@@ -62,6 +62,15 @@ use enjoy make give gift keep add have get bring share wear complement enhance e
 offer deliver ensure accommodate fit hold suit last connect switch
 """.split())
 
+# Adverbs of degree, frequency and discourse (a closed class): "fully", "sold separately".
+# Any other "-ly" adverb says how the product was made or works ("sustainably sourced").
+DEGREE_ADVERBS = frozenset("""
+separately additionally especially particularly usually really truly simply finally directly
+approximately roughly nearly entirely fully completely totally extremely highly incredibly
+exactly mainly mostly generally typically certainly absolutely slightly relatively
+individually newly recently currently originally specifically naturally personally
+""".split())
+
 CLOSED_CLASSES: dict[str, frozenset[str]] = {
     "colour": frozenset("""
         black white grey gray silver gold golden red blue green yellow orange purple pink brown

@@ -168,3 +168,11 @@ def test_the_prompt_carries_the_facts_for_copy_biased_decoding() -> None:
     prompt = descriptions.build_prompt(product(), 120, copy_bias=2.5)
     assert prompt.copy_bias == 2.5 and prompt.copy_from == descriptions.source_text(product())
     assert descriptions.build_prompt(product(), 120).copy_bias == 0.0
+
+
+def test_a_sentence_in_the_first_person_is_dropped() -> None:
+    # The second held-out set's puzzle: "I'm planning to add a new piece to the collection."
+    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
+             "I'm planning to wear it on my next trail run.")
+    grounded = descriptions.ground(draft, product(), 600)
+    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["first_person"])]

@@ -153,3 +153,9 @@ def test_a_part_said_by_a_verb_to_be_of_another_parts_material_is_misattributed(
     assert dropped("The handle is black.", knife) == {}  # the colour is the whole knife's
     assert list(dropped("The top and back and sides are mahogany.", GUITAR)) == ["The top and back and sides are mahogany."]
     assert dropped("The top is spruce and the back and sides are mahogany.", GUITAR) == {}
+
+
+def test_an_adverb_that_says_how_it_was_made_or_works_is_a_claim_and_praise_is_not() -> None:
+    mat = Facts.of("Yoga Mat 6 mm", "Tarnvale", "Sports", {"Material": "TPE", "Thickness": "6 mm"})
+    assert list(dropped("It is made of sustainably sourced TPE.", mat)) == ["It is made of sustainably sourced TPE."]
+    assert dropped("It is beautifully made of TPE and fully 6 mm thick.", mat) == {}
