@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -140,39 +141,27 @@ def test_fallback_is_always_valid_and_within_max_chars(event: ProductEvent, defa
 # --- grounding ----------------------------------------------------------------------------
 
 
-def test_a_stray_two_word_piece_of_a_draft_is_dropped_as_a_fragment() -> None:
-    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
-             "Olive, yes.")
-    grounded = descriptions.ground(draft, product(), 600)
-    assert grounded.text == "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop."
-    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["fragment"])]
+FACT_SENTENCE = "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop."
 
 
-def test_a_kept_sentence_with_no_verb_and_no_adjective_is_dropped_as_a_fragment() -> None:
-    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
-             "The Kestrel Outdoor.")
-    grounded = descriptions.ground(draft, product(), 600)
-    assert grounded.text == "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop."
-    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["fragment"])]
+@pytest.mark.parametrize(("stray", "reason"), [
+    ("Olive, yes.", "fragment"),  # two words or fewer
+    ("The Kestrel Outdoor.", "fragment"),  # no verb, no adjective
+    ("It comes in olive, olive and rust.", "repeats"),  # a word said twice running
+    # the second held-out set's puzzle: "I'm planning to add a new piece to the collection."
+    ("I'm planning to wear it on my next trail run.", "first_person"),
+])
+def test_a_sentence_that_reads_as_no_copy_is_dropped_and_the_rest_published(stray: str, reason: str) -> None:
+    grounded = descriptions.ground(f"{FACT_SENTENCE} {stray}", product(), 600)
+    assert grounded.text == FACT_SENTENCE
+    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, [reason])]
 
 
-def test_a_sentence_that_says_a_word_twice_running_is_dropped_as_a_repeat() -> None:
-    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
-             "It comes in olive, olive and rust.")
+def test_the_same_sentence_without_the_stutter_stands() -> None:
     assert descriptions.ground("It comes in olive and rust.", product(), 600).dropped == []
-    grounded = descriptions.ground(draft, product(), 600)
-    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["repeats"])]
 
 
 def test_the_prompt_carries_the_facts_for_copy_biased_decoding() -> None:
     prompt = descriptions.build_prompt(product(), 120, copy_bias=2.5)
     assert prompt.copy_bias == 2.5 and prompt.copy_from == descriptions.source_text(product())
     assert descriptions.build_prompt(product(), 120).copy_bias == 0.0
-
-
-def test_a_sentence_in_the_first_person_is_dropped() -> None:
-    # The second held-out set's puzzle: "I'm planning to add a new piece to the collection."
-    draft = ("The Ridgeback Trail Running Shoe from Kestrel Outdoor has a ripstop mesh upper and a 6 mm drop. "
-             "I'm planning to wear it on my next trail run.")
-    grounded = descriptions.ground(draft, product(), 600)
-    assert [(d.index, d.reasons) for d in grounded.dropped] == [(1, ["first_person"])]
