@@ -81,6 +81,9 @@ class FactIndex:
     placed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     # per attribute with several values: forms of its name's and its values' words
     choices: tuple[frozenset[str], ...] = ()
+    # per attribute whose value narrows it ("Hypoallergenic: cover only"): forms of its
+    # name's words, and of the parts the value names (cover)
+    narrowed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -145,7 +148,16 @@ def index_facts(facts: Facts) -> FactIndex:
         choices=tuple(name_words[name] | frozenset(chain.from_iterable(forms(t) for doc in _values_of(name, fields, value_docs)
                                                                          for t in doc))
                       for name, values in facts.attributes if len(values) > 1),
+        narrowed=tuple((name_words[name], _parts(_values_of(name, fields, value_docs)))
+                       for name, values in facts.attributes if any(_restricts(value) for value in values)),
     )
+
+
+def _parts(docs: list[Doc]) -> frozenset[str]:
+    """The words a narrowing value keeps to: "cover only" -> cover; "top rack only" -> top,
+    rack (no POS: out of context the tagger reads "cover" as a verb)."""
+    return frozenset(chain.from_iterable(forms(t) for doc in docs for t in doc
+                                         if t.is_alpha and not t.is_stop and t.lower_ not in _RESTRICTING))
 
 
 def _placed(facts: Facts, name_docs: dict[str, Doc], value_docs: list[Doc],

@@ -306,7 +306,8 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
             return f"contradicts:{term.text}"
         return None
     for token in words:
-        if reason := _slot_conflict(token, index) or _attribute_conflict(token, index) or _moved(token, index):
+        if reason := (_slot_conflict(token, index) or _attribute_conflict(token, index) or _moved(token, index)
+                      or _narrowed(token, index)):
             return reason
     return None
 
@@ -336,6 +337,22 @@ def _moved(token: Token, index: FactIndex) -> str | None:
 # Attribute names that say something of the whole product, not of one of its parts.
 _WHOLE_PRODUCT = frozenset({*CLASS_NAMES, "colours", "colors", "care", "finish", "size", "sizes", "weight", "style",
                             "type", "fit", "pattern", "shape"})
+
+
+def _narrowed(token: Token, index: FactIndex) -> str | None:
+    """A property the facts give one part, said of another or of the whole: "a
+    hypoallergenic pillow" where "Hypoallergenic: cover only" (and the title's
+    "Hypoallergenic Cover" supports the word)."""
+    if not index.supports_word(token):  # then it is unsupported, whoever it is said of
+        return None
+    # the small parser often takes the adjective for a compound ("a hypoallergenic pillow")
+    owners = [token.head] if token.dep_ == "compound" else _owners(token)[0]
+    for name, parts in index.narrowed:
+        if parts and forms(token) & name:
+            for owner in owners:
+                if not forms(owner) & parts:
+                    return f"misattributed:{token.text} {owner.text}"
+    return None
 
 
 def _owners(token: Token) -> tuple[list[Token], bool]:

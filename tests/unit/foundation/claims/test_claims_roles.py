@@ -159,3 +159,12 @@ def test_an_adverb_that_says_how_it_was_made_or_works_is_a_claim_and_praise_is_n
     mat = Facts.of("Yoga Mat 6 mm", "Tarnvale", "Sports", {"Material": "TPE", "Thickness": "6 mm"})
     assert list(dropped("It is made of sustainably sourced TPE.", mat)) == ["It is made of sustainably sourced TPE."]
     assert dropped("It is beautifully made of TPE and fully 6 mm thick.", mat) == {}
+
+
+def test_a_property_the_facts_keep_to_one_part_is_misattributed_on_the_whole() -> None:
+    # The dev set's pillow, published twice: only its cover is hypoallergenic.
+    pillow = Facts.of("Memory Foam Pillow with Hypoallergenic Cover", "Sommo", "Bedding",
+                      {"Fill": "memory foam", "Hypoallergenic": "cover only"})
+    assert dropped("It is a luxurious, hypoallergenic pillow.", pillow) == {
+        "It is a luxurious, hypoallergenic pillow.": ["misattributed:hypoallergenic pillow"]}
+    assert dropped("Its hypoallergenic cover wraps a memory foam fill.", pillow) == {}
