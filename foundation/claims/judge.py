@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span, Token
 from foundation.claims.evidence import CONTENT_POS, FactIndex, number_context
 from foundation.claims.language import derived, forms, looks_like_verb
 from foundation.claims.quantities import Quantity, find_codes, find_quantities
-from foundation.claims.vocabulary import CLASS_NAMES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
+from foundation.claims.vocabulary import CLASS_NAMES, CLOSED_CLASSES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 # Verbs that say the product comes with something: only they contradict "not included".
@@ -214,6 +214,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             if plural_choice and not forms(token) & index.multi_valued:
                 found.append((token, f"unsupported_property:{' '.join(t.text for t in token.subtree)}"))
             continue
+        if head.head.lemma_.lower() in _MAKING:
+            found += [(w, f"misattributed:{w.text} as material") for w in (token, *token.conjuncts) if _colour_only(w)]
         if head.head.lemma_.lower() in _MAKING and forms(token) <= index.brand_only | {token.lower_}:
             if forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
@@ -221,6 +223,15 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
               and not forms(token) & index.multi_valued):
             found.append((token, f"unsupported_property:{head.head.text} of {token.text}"))
     return found
+
+
+_METAL_COLOURS = frozenset({"gold", "golden", "silver"})  # "made of silver" may be true
+
+
+def _colour_only(token: Token) -> bool:
+    """A colour that is no material: "the lid is made of glacier blue, black and orange"."""
+    lemma = token.lemma_.lower()
+    return lemma in CLOSED_CLASSES["colour"] and lemma not in _METAL_COLOURS
 
 
 _OFFERED_IN = frozenset({"available", "come", "offer", "sell"})

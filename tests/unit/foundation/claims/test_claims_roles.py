@@ -168,3 +168,12 @@ def test_a_property_the_facts_keep_to_one_part_is_misattributed_on_the_whole() -
     assert dropped("It is a luxurious, hypoallergenic pillow.", pillow) == {
         "It is a luxurious, hypoallergenic pillow.": ["misattributed:hypoallergenic pillow"]}
     assert dropped("Its hypoallergenic cover wraps a memory foam fill.", pillow) == {}
+
+
+def test_a_colour_is_not_what_a_product_is_made_of() -> None:
+    # The demo's water bottle: "The lid is made of a glacier blue, black, and sunset orange."
+    bottle = Facts.of("Insulated Water Bottle 750 ml", "Summitra", "Outdoor gear",
+                      {"Material": "18/8 stainless steel", "Colors": ["glacier blue", "black", "sunset orange"]})
+    assert list(dropped("The bottle is made of black and sunset orange.", bottle)) == [
+        "The bottle is made of black and sunset orange."]
+    assert dropped("It is made of 18/8 stainless steel and comes in glacier blue, black and sunset orange.", bottle) == {}
