@@ -52,6 +52,7 @@ def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 60
     may stop a draft as soon as the guardrails are sure to reject it; with `copy_bias`
     it leans towards the facts' words (copy-biased decoding)."""
     limit = product.max_chars or max_chars
+    facts = source_text(product)
     user = (
         "<product_facts>\n" + _facts_block(product) + "\n</product_facts>\n"
         "Write the product description."
@@ -65,8 +66,8 @@ def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 60
             {"role": "user", "content": user},
         ),
         max_new_tokens=max_new_tokens,
-        doomed=partial(doomed, source_text=source_text(product), max_chars=limit),
-        copy_from=source_text(product),
+        doomed=partial(doomed, source_text=facts, max_chars=limit),
+        copy_from=facts,
         copy_bias=copy_bias,
     )
 

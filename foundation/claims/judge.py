@@ -11,7 +11,7 @@ from itertools import chain
 
 from spacy.tokens import Doc, Span, Token
 
-from foundation.claims.evidence import CONTENT_POS, FactIndex, number_context
+from foundation.claims.evidence import CONTENT_POS, FactIndex, FactNumber, number_context
 from foundation.claims.language import derived, forms, looks_like_verb
 from foundation.claims.quantities import Quantity, find_codes, find_quantities
 from foundation.claims.vocabulary import CLASS_NAMES, CLOSED_CLASSES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
@@ -134,7 +134,7 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
 _SHARED_WINDOW = 4  # tokens between the number and the first of two joined names
 
 
-def _shared(doc: Doc, quantity: Quantity, rivals: list, same: list) -> bool:
+def _shared(doc: Doc, quantity: Quantity, rivals: list[FactNumber], same: list[FactNumber]) -> bool:
     """One number given to two attributes of different values at once: "7000 MB/s of
     sequential read and write" where write is 6500 MB/s. The words that tell the two
     attributes apart are joined by "and", "or" or "/" next to the number."""
@@ -216,8 +216,7 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             continue
         if head.head.lemma_.lower() in _MAKING:
             found += [(w, f"misattributed:{w.text} as material") for w in (token, *token.conjuncts) if _colour_only(w)]
-        if head.head.lemma_.lower() in _MAKING and forms(token) <= index.brand_only | {token.lower_}:
-            if forms(token) & index.brand_only:
+            if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
         elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")
               and not forms(token) & index.multi_valued):
