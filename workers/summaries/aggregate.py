@@ -4,10 +4,14 @@ Built from the mined aspects with their counts and the exact rating statistics, 
 from review sentences, so it cannot publish a first-person collage, a repeated sentence
 or a review's words in a review's order:
 
-    Across 8 written reviews, buyers are mostly positive about these tights. Most say they
-    are soft (5 of 8) and comfortable (3 of 8). Several also say they fit well (3 of 8) and
-    the fabric is great (2 of 8). On the downside, two say they run small (2 of 8). The
-    average rating is 4.2 of 5 from 12 ratings; 9 give 4 or 5 stars.
+    Overall, most reviewers like these tights. Several say these tights are great; two say
+    they are soft. One also calls them comfortable. Several say they fit well; two say
+    the colour is pretty. But two say they run small. Reviewers also mention the waist and
+    ballet class. The average rating is 4.2 of 5 from 12 ratings; 9 give 4 or 5 stars.
+
+Shares are said in words that never overstate (`how_many`: "most" is more than half); the
+exact counts and review ids are on the published pros and cons. What one review alone
+says is attributed to it ("one adds", "single reviewers call it").
 
 Reviews in scripts the aspect miner does not read (Chinese, Japanese, Russian, ...) are
 counted by language, with one short quote as evidence when it is safe to quote.
@@ -22,9 +26,9 @@ from schemas.generation import ReviewStats
 from workers.summaries.aspects import Aspect, Aspects, Subject, Topic
 from workers.summaries.text import Doc, copies, first_person, safe_text, script_of
 
-# Tuned on the dev set (docs/summaries.md): a summary near the references' length (~55 words
-# plus quotes) that names the two best-supported aspects of each kind and five topics.
-MAX_PER_KIND = 2  # aspects of one kind (traits, other pros, cons): the best supported, shared or not
+# Tuned on the dev set (docs/summaries.md): a summary near the references' length (~60 words
+# with quotes) that names the three best-supported aspects of each kind and five topics.
+MAX_PER_KIND = 3  # aspects of one kind (traits, other pros, cons): the best supported, shared or not
 MAX_TOPICS = 5
 TOPIC_QUOTES = 3  # topics that get a short quote as evidence
 QUOTE_WORDS = 6  # below the gate's copy threshold (8 words), so a quote is evidence, not the text
@@ -68,68 +72,92 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def _split(aspects: list[Aspect]) -> tuple[list[Aspect], list[Aspect]]:
-    """Aspects several reviews share (published with their count) and those of one review."""
-    return [a for a in aspects if a.count >= 2], [a for a in aspects if a.count < 2]
+def how_many(count: int, total: int) -> str:
+    """A share of the reviews in words ("most", "several", "two"); the exact count is on the pro or con."""
+    if total >= 2 and count == total:
+        return "both" if total == 2 else "all"
+    if count * 2 > total:
+        return "most"
+    if count >= 3:
+        return "several"
+    return "two" if count == 2 else "one"
 
 
-def _evidenced(text: str, aspect: Aspect, total: int = 0) -> str:
-    """ 'soft (5 of 8; "the fabric is very soft")'; without a total, the quote alone."""
-    quote = next((q for q in aspect.quotes if q.casefold() != text.casefold()), "")
-    count = f"{aspect.count} of {total}" if total else ""
-    inside = "; ".join(x for x in (count, f'"{quote}"' if quote else "") if x)
-    return f"{text} ({inside})" if inside else text
+def _by_share(aspects: list[Aspect], total: int) -> list[tuple[str, list[Aspect]]]:
+    """Aspects that two or more reviews share, grouped by how many say them, most first."""
+    groups: dict[str, list[Aspect]] = {}
+    for a in aspects:
+        if a.count >= 2:
+            groups.setdefault(how_many(a.count, total), []).append(a)
+    return list(groups.items())
 
 
-def _traits(aspects: list[Aspect], subject: Subject, total: int) -> str:
-    """ "Reviewers say they are soft (5 of 8) and warm (2 of 8); single reviews also call them cute." """
-    if not aspects:
-        return ""
-    shared, single = _split(aspects)
-    words = [_evidenced(a.best.phrase, a) for a in single]
-    if not shared and not words:
-        return ""
-    if not shared:
-        one = "one review says" if len(words) == 1 else "in one review each,"
-        return _sentence(f"{one} {subject.pronoun} {subject.be} {_listing(words)}")
-    text = f"reviewers say {subject.pronoun} {subject.be} " + _listing([_evidenced(a.best.phrase, a, total)
-                                                                        for a in shared])
+def _singles(aspects: list[Aspect], *, after: bool) -> tuple[list[Aspect], str]:
+    """Aspects of one review each, and who says them: "one" when it is the same review,
+    "others" once the summary has said what other reviewers say."""
+    single = [a for a in aspects if a.count < 2]
+    if len({r for a in single for r in a.reviews}) == 1:
+        return single, "one"
+    return single, "others" if after else "single reviewers"
+
+
+def _one_per_adjective(aspects: list[Aspect]) -> list[Aspect]:
+    """ "warm" and "warm for winter walks" are one trait in a summary: the better supported stays."""
+    seen: set[str] = set()
+    kept = []
+    for a in aspects:
+        head = a.best.phrase.split()[0]
+        if head not in seen:
+            seen.add(head)
+            kept.append(a)
+    return kept
+
+
+def _traits(aspects: list[Aspect], subject: Subject, total: int, *, after: bool = False) -> str:
+    """ "Most say they are soft and warm; two say they are cute. One also calls them stylish." """
+    aspects = _one_per_adjective(aspects)
     them = "them" if subject.plural else "it"
-    also = f", and {'one review' if len(words) == 1 else 'single reviews'} also call{'s' if len(words) == 1 else ''} {them} "
-    return _sentence(text + (also + _listing(words) if words else ""))
+    shared = [f"{word} say {subject.named if i == 0 else subject.pronoun} {subject.be} "
+              + _listing([a.best.phrase for a in group]) for i, (word, group) in enumerate(_by_share(aspects, total))]
+    single, who = _singles(aspects, after=after or bool(shared))
+    text = _sentence("; ".join(shared)) if shared else ""
+    if single:
+        calls = "calls" if who == "one" else "call"
+        also = " also" if shared and who == "one" else ""
+        text = f"{text} {_sentence(f'{who}{also} {calls} {them} ' + _listing([a.best.phrase for a in single]))}"
+    return text.strip()
 
 
-def _clauses(aspects: list[Aspect], subject: Subject, total: int, *, lead: str = "") -> str:
-    """ "Reviewers say they fit well (3 of 8); single reviews add that the fabric is soft." """
-    if not aspects:
-        return ""
-    shared, single = _split(aspects)
-    said = [_evidenced(_clause(a, subject), a) for a in single]
-    if not shared and not said:
+def _clauses(aspects: list[Aspect], subject: Subject, total: int, *, lead: str = "", after: bool = False) -> str:
+    """ "Several say they fit well; two say the colour is pretty. One adds that the fabric is soft." """
+    shared = [f"{word} say {_listing([_clause(a, subject) for a in group])}" for word, group in _by_share(aspects, total)]
+    single, who = _singles(aspects, after=after or bool(shared))
+    said = _listing([_clause(a, subject) for a in single])
+    if not shared and not single:
         return ""
     if not shared:
-        one = "one review says" if len(said) == 1 else "in one review each,"
-        return _sentence(f"{lead}{one} {_listing(said)}")
-    text = f"{lead}reviewers say " + _listing([_evidenced(_clause(a, subject), a, total) for a in shared])
-    also = f", and {'one review adds' if len(said) == 1 else 'single reviews add'} that "
-    return _sentence(text + (also + _listing(said) if said else ""))
+        return _sentence(f"{lead}{who} {'says' if who == 'one' else 'say'} {said}")
+    text = _sentence(lead + "; ".join(shared))
+    if single:
+        adds = "adds" if who == "one" else "add"
+        text = f"{text} {_sentence(f'{who} {adds} that {said}')}"
+    return text
 
 
 def _recommended(aspects: Aspects, subject: Subject, total: int) -> str:
     n = len(aspects.recommended_by)
     if n < 2:
         return ""
-    return _sentence(f"{n} of {total} would recommend {'them' if subject.plural else 'it'}")
+    return _sentence(f"{how_many(n, total)} would recommend {'them' if subject.plural else 'it'}")
 
 
-def _topics(topics: list[Topic], used: set[str], total: int, limit: int) -> str:
-    """ "Reviewers often mention the waist (3 of 8) and ballet class (2 of 8)." """
+def _topics(topics: list[Topic], used: set[str], limit: int, *, also: bool) -> str:
+    """ "Reviewers also mention the waist ("the waist is a bit high"), ballet class and size." """
     chosen = [t for t in topics if t.lemma not in used and t.name not in used][:limit]
     if not chosen:
         return ""
-    named = [f'the {t.name} ("{t.quotes[0]}")' if t.quotes and i < TOPIC_QUOTES else f"the {t.name}"
-             for i, t in enumerate(chosen)]
-    return _sentence(f"recurring topics: {_listing(named)}")
+    named = [f'{t.name} ("{t.quotes[0]}")' if t.quotes and i < TOPIC_QUOTES else t.name for i, t in enumerate(chosen)]
+    return _sentence(f"reviewers{' also' if also else ''} mention the {_listing(named)}")
 
 
 def _tone(stats: ReviewStats | None, aspects: Aspects) -> str:
@@ -204,18 +232,19 @@ def aggregated_summary(docs: Sequence[Doc], aspects: Aspects, stats: ReviewStats
     subject = aspects.subject
     sentences: list[str] = []
     if total and (aspects.pros or aspects.cons or aspects.read):
-        tone = {"mostly positive": "well liked by most reviewers", "mostly negative": "a disappointment to most reviewers",
-                "mixed": "given mixed reviews"}[_tone(stats, aspects)]
-        sentences.append(f"Overall, {subject.named} {subject.be} {tone}.")
+        tone = {"mostly positive": "most reviewers like", "mostly negative": "most reviewers are disappointed with",
+                "mixed": "reviewers are divided on"}[_tone(stats, aspects)]
+        sentences.append(f"Overall, {tone} {subject.named}.")
     traits = [a for a in aspects.pros if a.kind == "trait"][:MAX_PER_KIND]
     others = [a for a in aspects.pros if a.kind != "trait"][:MAX_PER_KIND]
     cons = aspects.cons[:MAX_PER_KIND]
     sentences.append(_traits(traits, subject, total))
-    sentences.append(_clauses(others, subject, total))
-    sentences.append(_clauses(cons, subject, total, lead="but "))
+    sentences.append(_clauses(others, subject, total, after=any(sentences[1:])))
+    praised = any(sentences[1:])
+    sentences.append(_clauses(cons, subject, total, lead="but " if praised else "", after=praised))
     sentences.append(_recommended(aspects, subject, total))
     used = {w for a in [*traits, *others, *cons] for w in a.best.noun.split()}
-    sentences.append(_topics(aspects.topics, used, total, max_topics))
+    sentences.append(_topics(aspects.topics, used, max_topics, also=any(sentences[1:])))
     sentences.append(other_scripts(docs, total))
     sentences.append(rating_sentence(stats))
     texts = [d.text for d in docs]

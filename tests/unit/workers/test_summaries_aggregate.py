@@ -1,13 +1,16 @@
 """The fallback summary and its pros and cons, as a specification: aggregated, about the
-reviewers, in the third person, with counts; never a collage of review sentences.
+reviewers, in the third person, saying how many say what (the pros and cons carry the
+exact counts); never a collage of review sentences.
 All review texts are invented for these tests."""
 
 from __future__ import annotations
 
+import pytest
 from support.summary_requests import REVIEWS, STATS
 
 from schemas.generation import ReviewSnippet
 from workers import summaries as S
+from workers.summaries.aggregate import how_many
 from workers.summaries.text import copies
 
 
@@ -15,11 +18,13 @@ def _review(i: int, text: str, rating: int = 4) -> ReviewSnippet:
     return ReviewSnippet(review_id=f"r{i}", rating=rating, text=text)
 
 
-def test_fallback_speaks_about_the_reviewers_with_counts_and_the_exact_ratings() -> None:
+def test_fallback_speaks_about_the_reviewers_with_how_many_say_what_and_the_exact_ratings() -> None:
     summary, _, _ = S.extractive_summary(REVIEWS, stats=STATS)
-    assert summary.startswith("Overall, this product is given mixed reviews.")  # 4 of 6 ratings are 4-5 stars
-    assert "the fabric is soft (4 of 6)" in summary  # an aspect carries how many of the reviews read say it
-    assert "it runs small (2 of 6)" in summary
+    assert summary.startswith("Overall, reviewers are divided on this product.")  # 4 of 6 ratings are 4-5 stars
+    assert "Most say the fabric is soft; two say the fit is great." in summary  # 4 of 6, then 2 of 6
+    assert "But two say it runs small." in summary
+    assert "Single reviewers call it comfortable and warm." in summary  # one trait per adjective: not "warm" twice
+    assert "Others add that the zipper is flimsy" in summary  # single reviews, after what several say
     assert "The average rating is 3.7 of 5 from 6 ratings; 4 give 4 or 5 stars and 2 give 1 or 2." in summary
     assert not S.first_person(summary) and not S.repeated_sentences(summary)
     assert not copies(summary, [r.text for r in REVIEWS])  # no run of 8 words from any review
@@ -90,3 +95,11 @@ def test_fallback_skips_injections_and_pii() -> None:
 
 def test_most_central_review_baseline() -> None:
     assert S.most_central_review(REVIEWS) in {r.text for r in REVIEWS}
+
+
+@pytest.mark.parametrize(("count", "total", "words"), [
+    (2, 2, "both"), (8, 8, "all"), (5, 8, "most"), (4, 8, "several"), (3, 8, "several"), (2, 8, "two"), (1, 8, "one"),
+    (2, 3, "most"),
+])
+def test_how_many_say_it_is_said_in_words_that_never_overstate(count: int, total: int, words: str) -> None:
+    assert how_many(count, total) == words
