@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 from foundation.claims.evidence import FactIndex
 from foundation.claims.facts import Facts
 from foundation.claims.language import alnum_tokens
+from foundation.claims.quantities import is_unit
 
 # "Label: " where the label is one to three words: a field written out, not prose.
 _LABEL = re.compile(r"(?:^|(?<=[\s.;,]))([^\W\d_][^\W\d_'’-]*(?: [^\W\d_]+){0,2}) ?:(?=\s|$)")
@@ -31,7 +32,9 @@ def echo_reason(text: str, docs: list[Doc], facts: Facts, index: FactIndex) -> s
     repeats = _occurrences(words, title)
     if len(title) >= 2 and repeats >= 2 and repeats * len(title) >= _TITLE_SHARE * len(words):
         return "echo_title:repeated"
-    novel = {w for w in words if w not in title and w not in STOP_WORDS}
+    # A number or unit written another way ("1.7-liter" for "1.7L") adds nothing to the title.
+    novel = {w for w in words if w not in title and w not in STOP_WORDS and not is_unit(w)
+             and not (w.isdigit() and any(t.startswith(w) for t in title))}
     restates = sum(w in set(words) for w in title) >= _TITLE_SHARE * len(title)
     if restates and len(novel) < _MIN_NOVEL_WORDS:
         return "echo_title:nothing_beyond_title"

@@ -84,6 +84,7 @@ class FactIndex:
     # per attribute whose value narrows it ("Hypoallergenic: cover only"): forms of its
     # name's words, and of the parts the value names (cover)
     narrowed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    colours: frozenset[str] = frozenset()  # forms the facts give only as a colour ("Colors: terracotta, cream")
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -150,7 +151,26 @@ def index_facts(facts: Facts) -> FactIndex:
                       for name, values in facts.attributes if len(values) > 1),
         narrowed=tuple((name_words[name], _parts(_values_of(name, fields, value_docs)))
                        for name, values in facts.attributes if any(_restricts(value) for value in values)),
+        colours=_colours(facts, name_words, fields, value_docs),
     )
+
+
+_COLOUR_NAMES = frozenset({"color", "colour", "shade"})
+
+
+def _colours(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[tuple[str | None, str]],
+             value_docs: list[Doc]) -> frozenset[str]:
+    """Forms of the words only a colour attribute's values hold: "terracotta" under
+    "Colors" is a colour, whatever else the word may mean."""
+    colour_names = {name for name, _ in facts.attributes if name_words[name] & _COLOUR_NAMES}
+    given: set[str] = set()
+    elsewhere: set[str] = set()
+    for (name, _), doc in zip(fields, value_docs):
+        if name is None:
+            continue  # title, brand, category: they say what the product is, not its colour
+        words = {f for t in doc if t.is_alpha for f in forms(t)}
+        (given if name in colour_names else elsewhere).update(words)
+    return frozenset(given - elsewhere)
 
 
 def _parts(docs: list[Doc]) -> frozenset[str]:

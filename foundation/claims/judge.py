@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span, Token
 
 from foundation.claims.evidence import CONTENT_POS, FactIndex, FactNumber, number_context
 from foundation.claims.language import derived, forms, looks_like_verb
-from foundation.claims.quantities import Quantity, find_codes, find_quantities
+from foundation.claims.quantities import Quantity, find_codes, find_quantities, is_unit
 from foundation.claims.vocabulary import CLASS_NAMES, CLOSED_CLASSES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
@@ -207,6 +207,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
     for token in doc:
         if (choice := _choice_of(token)) and not any(_content_forms_of(choice) <= words for words in index.choices):
             found.append((token, f"unsupported_property:in {' '.join(t.text for t in choice)}"))
+        if (scope := _universal(token)) and token.lower_ not in index.words:
+            found.append((token, f"unsupported_property:{token.text} {scope.text}"))
         head = token.head
         if token.dep_ != "pobj" or head.lower_ not in ("of", "from"):
             plural_choice = (token.tag_ in ("NNS", "NNPS")
@@ -215,7 +217,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
                 found.append((token, f"unsupported_property:{' '.join(t.text for t in token.subtree)}"))
             continue
         if head.head.lemma_.lower() in _MAKING:
-            found += [(w, f"misattributed:{w.text} as material") for w in (token, *token.conjuncts) if _colour_only(w)]
+            found += [(w, f"misattributed:{w.text} as material") for w in _materials(token)
+                      if _colour_only(w) or _measure(w) or forms(w) & index.colours]
             if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
         elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")
@@ -225,6 +228,38 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
 
 
 _METAL_COLOURS = frozenset({"gold", "golden", "silver"})  # "made of silver" may be true
+
+
+def _materials(token: Token) -> list[Token]:
+    """What "made of <token>" names: the token and its conjuncts, or the name given to a
+    material ("made of a beautiful material called terracotta")."""
+    named = [o for w in (token, *token.conjuncts) if w.lemma_.lower() in ("material", "fabric")
+             for acl in w.children if acl.dep_ == "acl" and acl.lemma_.lower() in ("call", "name")
+             for o in acl.children if o.dep_ in ("oprd", "attr", "dobj")]
+    return [token, *token.conjuncts, *named]
+
+
+def _measure(token: Token) -> bool:
+    """A size is no material: "made of 70 x 50 cm"."""
+    return token.like_num or is_unit(token.text)
+
+
+_UNIVERSAL = frozenset({"all", "any", "every"})
+# What "any"/"all" may range over as praise: the buyer's occasions and places, not the
+# product's fit ("any laptop", "dogs of all sizes", "all ages", "all skin types").
+_PRAISE_SCOPES = frozenset("""
+occasion event celebration outfit look style taste day moment home room space decor kitchen need lifestyle
+wardrobe setting time
+""".split())
+
+
+def _universal(token: Token) -> Token | None:
+    """The noun of "all sizes", "any laptop", "every skin type": a claim that the product
+    fits everything of a kind, which the facts must say themselves."""
+    head = token.head
+    if token.lower_ not in _UNIVERSAL or token.dep_ not in ("det", "predet", "amod") or head.pos_ != "NOUN":
+        return None
+    return None if head.lemma_.lower() in _PRAISE_SCOPES else head
 
 
 def _colour_only(token: Token) -> bool:
@@ -370,7 +405,7 @@ def _owners(token: Token) -> tuple[list[Token], bool]:
     mahogany", "the handle is made of steel" (with the subject's conjuncts: "the top and
     back and sides are mahogany"); and whether a verb says it (the last two)."""
     head = token.head
-    if token.pos_ == "ADJ" and token.dep_ == "amod":
+    if token.dep_ == "amod" and (token.pos_ == "ADJ" or token.tag_ == "VBN"):  # "a linen-textured paper"
         return [head], False
     if token.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ == "NOUN":
         return [head.head], False

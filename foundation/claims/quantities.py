@@ -141,6 +141,14 @@ class Code:
     text: str
 
 
+_UNIT_WORDS = frozenset(alias.lower() for _, _, aliases in _UNITS.values() for alias in aliases if alias.isalpha())
+
+
+def is_unit(word: str) -> bool:
+    """Whether `word` names a unit ("cm", "liters"), in any case."""
+    return word.lower() in _UNIT_WORDS
+
+
 def find_quantities(text: str) -> list[Quantity]:
     quantities = []
     for match in _GROUP.finditer(text):

@@ -177,3 +177,52 @@ def test_a_colour_is_not_what_a_product_is_made_of() -> None:
     assert list(dropped("The bottle is made of black and sunset orange.", bottle)) == [
         "The bottle is made of black and sunset orange."]
     assert dropped("It is made of 18/8 stainless steel and comes in glacier blue, black and sunset orange.", bottle) == {}
+
+
+LEASH = Facts.of("Trailhound Reflective Dog Leash 1.5 m", "Trailhound", "Pet supplies",
+                 {"Length": "1.5 m", "Suitable for": "dogs up to 20 kg", "Material": "nylon webbing"})
+ADAPTER = Facts.of("Voltic Universal Travel Adapter", "Voltic", "Electronics",
+                   {"Plugs": "fits all sockets in 150 countries", "Material": "plastic"})
+
+
+def test_fitting_everything_of_a_kind_is_a_claim_the_facts_must_make_and_an_occasion_is_praise() -> None:
+    text = ("The nylon leash suits dogs of all sizes. It is a great leash for any dog. "
+            "It is a handy leash for any occasion. The Trailhound leash is made of nylon webbing.")
+    reasons = dropped(text, LEASH)
+    assert reasons["The nylon leash suits dogs of all sizes."] == ["unsupported_property:all sizes"]
+    assert reasons["It is a great leash for any dog."] == ["unsupported_property:any dog"]
+    assert list(reasons) == ["The nylon leash suits dogs of all sizes.", "It is a great leash for any dog."]
+    assert dropped("The plastic adapter fits all sockets.", ADAPTER) == {}  # the facts say "all"
+
+
+MAT = Facts.of("Nestling Foam Play Mat", "Nestling", "Baby", {"Dimensions": "120 x 90 cm", "Material": "EVA foam"})
+
+
+def test_a_size_is_not_what_a_product_is_made_of() -> None:
+    reasons = dropped("The play mat is made of 120 x 90 cm. The play mat is made of EVA foam.", MAT)
+    assert list(reasons) == ["The play mat is made of 120 x 90 cm."]
+    assert "misattributed:cm as material" in reasons["The play mat is made of 120 x 90 cm."]
+
+
+PLANTER = Facts.of("Fernhollow Stone-Look Planter 30 cm", "Fernhollow", "Garden",
+                   {"Material": "recycled plastic", "Colours": ["slate", "sandstone", "moss"], "Height": "30 cm"})
+
+
+def test_a_word_the_facts_give_only_as_a_colour_is_no_material_however_it_is_named() -> None:
+    text = ("The planter is made of sandstone. It is made of a sturdy material called slate. "
+            "It comes in slate, sandstone and moss. The planter is made of recycled plastic.")
+    reasons = dropped(text, PLANTER)
+    assert list(reasons) == ["The planter is made of sandstone.", "It is made of a sturdy material called slate."]
+    assert reasons["The planter is made of sandstone."] == ["misattributed:sandstone as material"]
+    assert reasons["It is made of a sturdy material called slate."] == ["misattributed:slate as material"]
+    stone = Facts.of("Fernhollow Planter", "Fernhollow", "Garden", {"Material": "sandstone", "Colours": ["sandstone"]})
+    assert dropped("The planter is made of sandstone.", stone) == {}  # a material that is also its colour
+
+
+JOURNAL = Facts.of("Quillby A5 Journal, Hardcover", "Quillby", "Stationery",
+                   {"Paper weight": "90 gsm", "Cover": "hardcover, cloth-bound"})
+
+
+def test_a_participle_a_part_has_said_of_another_part_is_misattributed() -> None:
+    text = "The journal has a cloth-bound cover. It is printed on a cloth-bound paper."
+    assert dropped(text, JOURNAL) == {"It is printed on a cloth-bound paper.": ["misattributed:bound paper"]}

@@ -59,6 +59,15 @@ def test_the_title_with_filler_is_no_description() -> None:
     )
 
 
+def test_the_title_with_its_numbers_and_units_written_another_way_is_no_description() -> None:
+    kettle = Facts.of("Brookvale Glass Kettle 1.5L, 2000W, Auto Shut-Off BV-GK15", "Brookvale", "Kitchen",
+                      {"Capacity": "1.5 l", "Power": "2000 W"})
+    text = "The Brookvale Glass Kettle from Brookvale is a 1.5-liter, 2000W, Auto Shut-Off BV-GK15."
+    assert check_description(text, kettle).echo_reason == "echo_title:nothing_beyond_title"
+    # a number the title does not have is new: judged as a claim, not as an echo
+    assert not check_description("The Brookvale Glass Kettle 1.5L, 2000W fits 11 cups.", kettle).echo
+
+
 def test_facts_strung_together_without_a_verb_are_no_description() -> None:
     assert check_description("Kestrel Outdoor Ridgeback, ripstop mesh upper, 6 mm drop, olive or rust.", SHOE).echo_reason == (
         "echo_facts:no_sentence"
