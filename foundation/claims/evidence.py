@@ -85,6 +85,9 @@ class FactIndex:
     # name's words, and of the parts the value names (cover)
     narrowed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     colours: frozenset[str] = frozenset()  # forms the facts give only as a colour ("Colors: terracotta, cream")
+    # forms of each stated fact with its attribute's name ("Carafe: stainless steel, thermal"), and the title's
+    together: tuple[frozenset[str], ...] = ()
+    listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -152,6 +155,11 @@ def index_facts(facts: Facts) -> FactIndex:
         narrowed=tuple((name_words[name], _parts(_values_of(name, fields, value_docs)))
                        for name, values in facts.attributes if any(_restricts(value) for value in values)),
         colours=_colours(facts, name_words, fields, value_docs),
+        together=tuple(frozenset(chain.from_iterable(forms(t) for t in doc)) | (name_words[name] if name else frozenset())
+                       for (name, _), doc in zip(fields, value_docs)),
+        listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
+                           for doc in _values_of(name, fields, value_docs))
+                     for name, values in facts.attributes if len(values) > 1),
     )
 
 

@@ -207,6 +207,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
     for token in doc:
         if (choice := _choice_of(token)) and not any(_content_forms_of(choice) <= words for words in index.choices):
             found.append((token, f"unsupported_property:in {' '.join(t.text for t in choice)}"))
+        if _merged(token, index):
+            found.append((token, f"misattributed:{token.text} {token.head.text}"))
         if (scope := _universal(token)) and token.lower_ not in index.words:
             found.append((token, f"unsupported_property:{token.text} {scope.text}"))
         head = token.head
@@ -237,6 +239,25 @@ def _materials(token: Token) -> list[Token]:
              for acl in w.children if acl.dep_ == "acl" and acl.lemma_.lower() in ("call", "name")
              for o in acl.children if o.dep_ in ("oprd", "attr", "dobj")]
     return [token, *token.conjuncts, *named]
+
+
+def _merged(token: Token, index: FactIndex) -> bool:
+    """Two values of one list merged into one thing: "a boil-dry filter" where "Features:
+    boil-dry protection, limescale filter". Both words are the facts', in two of the
+    list's values, and no fact says them together."""
+    head = token.head
+    if token.dep_ not in ("amod", "compound") or head.pos_ != "NOUN" or token.pos_ == "PROPN" or not (token.is_alpha and head.is_alpha):
+        return False
+    if token.lemma_.lower() in PRAISE or not (index.supports_word(token) and index.supports_word(head)):
+        return False
+    # "high, low and red light modes", "glacier blue, black and sunset orange": a list of the values
+    if head.conjuncts or any(t.dep_ in ("conj", "preconj") for t in token.subtree):
+        return False
+    own, noun = forms(token), forms(head)
+    if any(own & words and noun & words for words in index.together):
+        return False
+    return any(any(own & value for value in values) and any(noun & value for value in values)
+               for values in index.listed)
 
 
 def _measure(token: Token) -> bool:

@@ -226,3 +226,15 @@ JOURNAL = Facts.of("Quillby A5 Journal, Hardcover", "Quillby", "Stationery",
 def test_a_participle_a_part_has_said_of_another_part_is_misattributed() -> None:
     text = "The journal has a cloth-bound cover. It is printed on a cloth-bound paper."
     assert dropped(text, JOURNAL) == {"It is printed on a cloth-bound paper.": ["misattributed:bound paper"]}
+
+
+TOASTER = Facts.of("Crumbly 2-Slice Toaster", "Crumbly", "Kitchen appliances",
+                   {"Features": ["defrost function", "removable crumb tray", "high-lift lever"], "Power": "850 W"})
+
+
+def test_two_values_of_one_list_merged_into_one_thing_are_misattributed() -> None:
+    text = ("The toaster has a removable crumb tray and a defrost function. It has a defrost tray. "
+            "It offers defrost, reheat and high-lift settings.")
+    reasons = dropped(text, TOASTER)
+    assert reasons.get("It has a defrost tray.") == ["misattributed:defrost tray"]
+    assert "The toaster has a removable crumb tray and a defrost function." not in reasons
