@@ -207,6 +207,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
     for token in doc:
         if (choice := _choice_of(token)) and not any(_content_forms_of(choice) <= words for words in index.choices):
             found.append((token, f"unsupported_property:in {' '.join(t.text for t in choice)}"))
+        if token.lemma_.lower() == "other" and token.dep_ == "amod" and token.head.lemma_.lower() in _RIVALS:
+            found.append((token, f"unsupported_property:{token.text} {token.head.text}"))
         if _merged(token, index):
             found.append((token, f"misattributed:{token.text} {token.head.text}"))
         if (scope := _universal(token)) and token.lower_ not in index.words:
@@ -239,6 +241,10 @@ def _materials(token: Token) -> list[Token]:
              for acl in w.children if acl.dep_ == "acl" and acl.lemma_.lower() in ("call", "name")
              for o in acl.children if o.dep_ in ("oprd", "attr", "dobj")]
     return [token, *token.conjuncts, *named]
+
+
+# "other brands", "other models": a comparison with products the facts know nothing of.
+_RIVALS = frozenset({"brand", "product", "model", "maker", "manufacturer", "company", "competitor", "item"})
 
 
 def _merged(token: Token, index: FactIndex) -> bool:

@@ -238,3 +238,8 @@ def test_two_values_of_one_list_merged_into_one_thing_are_misattributed() -> Non
     reasons = dropped(text, TOASTER)
     assert reasons.get("It has a defrost tray.") == ["misattributed:defrost tray"]
     assert "The toaster has a removable crumb tray and a defrost function." not in reasons
+
+
+def test_a_comparison_with_other_brands_is_a_claim_the_facts_cannot_make() -> None:
+    reasons = dropped("It is sold by a few other brands too. Kilnworth's stoneware mug holds 350 ml.", MUG)
+    assert reasons == {"It is sold by a few other brands too.": ["unsupported_property:other brands"]}
