@@ -12,7 +12,7 @@ from itertools import chain
 from spacy.tokens import Doc, Span, Token
 
 from foundation.claims.evidence import CONTENT_POS, FactIndex, FactNumber, number_context
-from foundation.claims.language import derived, forms, looks_like_verb
+from foundation.claims.language import derived, forms, looks_like_verb, stem
 from foundation.claims.quantities import Quantity, find_codes, find_quantities, is_unit
 from foundation.claims.vocabulary import CLASS_NAMES, CLOSED_CLASSES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
 
@@ -211,6 +211,12 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             found.append((token, f"unsupported_property:{token.text} {token.head.text}"))
         if _merged(token, index):
             found.append((token, f"misattributed:{token.text} {token.head.text}"))
+        if pair := _merged_modifiers(token, index):
+            found.append((pair[1], f"misattributed:{pair[0].text} {pair[1].text} {token.text}"))
+        found += [(thing, f"unsupported_use:{thing.text} {token.text}") for thing in _activity_of(token, index)]
+        if (thing := _included(token)) is not None and not any(
+                forms(thing) & words and _INCLUDED & words for words in index.together):
+            found.append((thing, f"unsupported_property:{thing.text} {token.text}"))
         if (scope := _universal(token)) and token.lower_ not in index.words:
             found.append((token, f"unsupported_property:{token.text} {scope.text}"))
         head = token.head
@@ -264,6 +270,55 @@ def _merged(token: Token, index: FactIndex) -> bool:
         return False
     return any(any(own & value for value in values) and any(noun & value for value in values)
                for values in index.listed)
+
+
+def _merged_modifiers(noun: Token, index: FactIndex) -> tuple[Token, Token] | None:
+    """Two modifiers of one noun taken from two values of one list: "a 24-pin SATA
+    connector" where "Connectors: 1 x 24-pin ATX, 6 x SATA". No fact says them together."""
+    if noun.pos_ not in ("NOUN", "PROPN"):
+        return None
+    modifiers = [c for c in noun.children if c.dep_ in ("amod", "compound", "nmod") and c.is_alpha
+                 and c.lemma_.lower() not in PRAISE and index.supports_word(c)]
+    for i, first in enumerate(modifiers):
+        for second in modifiers[i + 1:]:
+            one, other = forms(first), forms(second)
+            if any(one & words and other & words for words in index.together):
+                continue
+            for values in index.listed:
+                if (any(one & value and not other & value for value in values)
+                        and any(other & value and not one & value for value in values)):
+                    return first, second
+    return None
+
+
+def _activity_of(noun: Token, index: FactIndex) -> list[Token]:
+    """What an activity is said to act on, where no fact puts the two together: "battery
+    testing" where "Battery: 9 V" and "Test leads: included" (a function the product
+    has not); "USB-C charging" where "Charging: USB-C" stands."""
+    lower = noun.lower_
+    # an -ing noun the facts do not write themselves, formed from a word they do ("ring" is no activity)
+    if (noun.pos_ != "NOUN" or noun.tag_ != "NN" or not lower.endswith("ing") or stem(lower) == lower
+            or lower in index.words or not index.supports_word(noun)):
+        return []
+    return [c for c in noun.children if c.dep_ == "compound" and c.is_alpha and index.supports_word(c)
+            and not any(forms(c) & words and forms(noun) & words for words in index.together)]
+
+
+_INCLUDED = frozenset({"include", "included"})
+
+
+def _included(verb: Token) -> Token | None:
+    """The noun said to be (not) included: "the stand is not included", "an item that is
+    not included". It must be one the facts say is or is not included."""
+    if verb.lemma_.lower() != "include" or verb.tag_ != "VBN":
+        return None
+    subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
+    if not subjects:
+        return None
+    subject = subjects[0]
+    if subject.tag_ in ("WDT", "WP") and verb.dep_ == "relcl":  # "an item that is not included"
+        subject = verb.head
+    return subject if subject.pos_ in ("NOUN", "PROPN") else None
 
 
 def _measure(token: Token) -> bool:
