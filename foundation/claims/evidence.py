@@ -85,6 +85,9 @@ class FactIndex:
     # name's words, and of the parts the value names (cover)
     narrowed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     colours: frozenset[str] = frozenset()  # forms the facts give only as a colour ("Colors: terracotta, cream")
+    # forms the facts give only to a part, where they also name the product's material
+    # ("Stones: cubic zirconia" beside "Base metal: brass")
+    parts_only: frozenset[str] = frozenset()
     # forms of each stated fact with its attribute's name ("Carafe: stainless steel, thermal"), and the title's
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
@@ -155,6 +158,7 @@ def index_facts(facts: Facts) -> FactIndex:
         narrowed=tuple((name_words[name], _parts(_values_of(name, fields, value_docs)))
                        for name, values in facts.attributes if any(_restricts(value) for value in values)),
         colours=_colours(facts, name_words, fields, value_docs),
+        parts_only=_parts_only(facts, name_words, fields, value_docs),
         together=tuple(frozenset(chain.from_iterable(forms(t) for t in doc)) | (name_words[name] if name else frozenset())
                        for (name, _), doc in zip(fields, value_docs)),
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
@@ -179,6 +183,27 @@ def _colours(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[t
         words = {f for t in doc if t.is_alpha for f in forms(t)}
         (given if name in colour_names else elsewhere).update(words)
     return frozenset(given - elsewhere)
+
+
+_MATERIAL_NAMES = frozenset({"material", "materials", "fabric", "metal", "composition", "construction"})
+
+
+def _parts_only(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[tuple[str | None, str]],
+                value_docs: list[Doc]) -> frozenset[str]:
+    """Forms of the words only the other attributes' values hold, where an attribute names
+    what the product is made of: "made of cubic zirconia" is a part's material said of the
+    whole when "Stones: cubic zirconia" and "Base metal: brass"."""
+    material_names = {name for name, _ in facts.attributes if name_words[name] & _MATERIAL_NAMES}
+    if not material_names:
+        return frozenset()
+    given: set[str] = set()
+    material: set[str] = set()
+    for (name, _), doc in zip(fields, value_docs):
+        if name is None:
+            continue
+        words = {f for t in doc if t.is_alpha for f in forms(t)}
+        (material if name in material_names else given).update(words)
+    return frozenset(given - material)
 
 
 def _parts(docs: list[Doc]) -> frozenset[str]:

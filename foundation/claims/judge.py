@@ -227,8 +227,10 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
                 found.append((token, f"unsupported_property:{' '.join(t.text for t in token.subtree)}"))
             continue
         if head.head.lemma_.lower() in _MAKING:
+            whole = _of_whole(token, index)
             found += [(w, f"misattributed:{w.text} as material") for w in _materials(token)
-                      if _colour_only(w) or _measure(w) or forms(w) & index.colours]
+                      if _colour_only(w) or _measure(w) or forms(w) & index.colours
+                      or (whole and forms(w) & index.parts_only)]
             if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
         elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")
@@ -270,6 +272,13 @@ def _merged(token: Token, index: FactIndex) -> bool:
         return False
     return any(any(own & value for value in values) and any(noun & value for value in values)
                for values in index.listed)
+
+
+def _of_whole(material: Token, index: FactIndex) -> bool:
+    """Whether "made of <material>" is said of the product ("it", "the bracelet"), not of
+    one of the parts the facts name ("the stones are made of ...")."""
+    owners, _ = _owners(material)
+    return not any(forms(owner) & part for owner in owners for part, _ in index.placed)
 
 
 def _merged_modifiers(noun: Token, index: FactIndex) -> tuple[Token, Token] | None:

@@ -279,3 +279,14 @@ def test_only_what_the_facts_say_is_or_is_not_included_may_be_said_to_be() -> No
     assert list(reasons) == ["The kettlebell is a solid piece that is not included in the set."]
     assert "unsupported_property:piece included" in reasons["The kettlebell is a solid piece that is not included in the set."]
     assert dropped("The kettlebell is made of cast iron. A floor mat is not included.", KETTLEBELL) == {}
+
+
+ANKLET = Facts.of("Lumière Anklet 24 cm, Gold-Plated, Glass Pearls", "Lumière", "Jewellery",
+                  {"Base metal": "stainless steel", "Plating": "18k gold", "Beads": "glass pearls", "Length": "24 cm"})
+
+
+def test_a_parts_material_is_not_what_the_whole_product_is_made_of() -> None:
+    # the fourth held-out set's bracelet: "It is made of 2.5 mm cubic zirconia" (its stones)
+    text = ("The anklet is made of glass pearls. It is made of stainless steel with 18k gold plating. "
+            "The beads are made of glass pearls.")
+    assert dropped(text, ANKLET) == {"The anklet is made of glass pearls.": ["misattributed:pearls as material"]}
