@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Token
 from foundation.claims.facts import Facts
 from foundation.claims.language import alnum_tokens, forms, pipeline, stem, zipf
 from foundation.claims.quantities import Quantity, find_quantities
-from foundation.claims.vocabulary import CLASS_NAMES
+from foundation.claims.vocabulary import CLASS_NAMES, IMITATING, LOOKALIKE
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "ADJ"})
 # An attribute value that says the attribute does not apply ("Stones: none").
@@ -26,6 +26,7 @@ _NEGATORS = frozenset({"without", "no", "not"})
 # A value that narrows what the attribute's name says: "Dishwasher safe: hand wash only"
 # does not make the product dishwasher safe, so the name's words are no fact.
 _RESTRICTING = frozenset({"only", "except", "excluding"})
+_PART_NAMES = frozenset({"part", "parts", "component", "components"})  # "Dishwasher safe parts: jar and lid"
 _FUNCTION_POS = frozenset({"CCONJ", "ADP", "DET", "PRON", "AUX", "PART", "SCONJ"})
 _MAX_RUN = 8  # tokens of a name or code matched as one run ("TC-L82AN-BR" is three)
 
@@ -88,6 +89,7 @@ class FactIndex:
     # forms the facts give only to a part, where they also name the product's material
     # ("Stones: cubic zirconia" beside "Base metal: brass")
     parts_only: frozenset[str] = frozenset()
+    imitated: frozenset[str] = frozenset()  # forms the facts give only as imitated ("PU leather", "crystal-look")
     # forms of each stated fact with its attribute's name ("Carafe: stainless steel, thermal"), and the title's
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
@@ -156,9 +158,11 @@ def index_facts(facts: Facts) -> FactIndex:
                                                                          for t in doc))
                       for name, values in facts.attributes if len(values) > 1),
         narrowed=tuple((name_words[name], _parts(_values_of(name, fields, value_docs)))
-                       for name, values in facts.attributes if any(_restricts(value) for value in values)),
+                       for name, values in facts.attributes
+                       if any(_restricts(value) for value in values) or name_words[name] & _PART_NAMES),
         colours=_colours(facts, name_words, fields, value_docs),
         parts_only=_parts_only(facts, name_words, fields, value_docs),
+        imitated=_imitated(docs, denied_tokens),
         together=tuple(frozenset(chain.from_iterable(forms(t) for t in doc)) | (name_words[name] if name else frozenset())
                        for (name, _), doc in zip(fields, value_docs)),
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
@@ -204,6 +208,26 @@ def _parts_only(facts: Facts, name_words: dict[str, frozenset[str]], fields: lis
         words = {f for t in doc if t.is_alpha for f in forms(t)}
         (material if name in material_names else given).update(words)
     return frozenset(given - material)
+
+
+def imitation(token: Token) -> bool:
+    """Whether the word names what the product imitates: "PU leather", "faux fur",
+    "crystal-look", "oak-effect"."""
+    doc = token.doc
+    before = doc[token.i - 1] if token.i > 0 else None
+    if before is not None and before.lower_ in IMITATING:
+        return True
+    return (token.i + 2 < len(doc) and doc[token.i + 1].text == "-" and doc[token.i + 2].lower_ in LOOKALIKE)
+
+
+def _imitated(docs: list[Doc], denied_tokens: set[tuple[int, int]]) -> frozenset[str]:
+    imitated: set[str] = set()
+    plain: set[str] = set()
+    for doc in docs:
+        for token in doc:
+            if token.is_alpha and (id(doc), token.i) not in denied_tokens and token.lower_ not in IMITATING:
+                (imitated if imitation(token) else plain).update(forms(token))
+    return frozenset(imitated - plain)
 
 
 def _parts(docs: list[Doc]) -> frozenset[str]:

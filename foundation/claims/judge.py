@@ -11,10 +11,19 @@ from itertools import chain
 
 from spacy.tokens import Doc, Span, Token
 
-from foundation.claims.evidence import CONTENT_POS, FactIndex, FactNumber, number_context
+from foundation.claims.evidence import CONTENT_POS, FactIndex, FactNumber, imitation, number_context
 from foundation.claims.language import derived, forms, looks_like_verb, stem
 from foundation.claims.quantities import Quantity, find_codes, find_quantities, is_unit
-from foundation.claims.vocabulary import CLASS_NAMES, CLOSED_CLASSES, DEGREE_ADVERBS, PRAISE, SHELL, is_generic, word_class
+from foundation.claims.vocabulary import (
+    CLASS_NAMES,
+    CLOSED_CLASSES,
+    DEGREE_ADVERBS,
+    IMITATING,
+    PRAISE,
+    SHELL,
+    is_generic,
+    word_class,
+)
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "PRODUCT", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 # Verbs that say the product comes with something: only they contradict "not included".
@@ -211,6 +220,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             found.append((token, f"unsupported_property:{token.text} {token.head.text}"))
         if _merged(token, index):
             found.append((token, f"misattributed:{token.text} {token.head.text}"))
+        if token.is_alpha and forms(token) & index.imitated and not imitation(token) and token.lower_ not in IMITATING:
+            found.append((token, f"contradicts:imitation/{token.lower_}"))  # "leather" for "PU leather"
         if pair := _merged_modifiers(token, index):
             found.append((pair[1], f"misattributed:{pair[0].text} {pair[1].text} {token.text}"))
         found += [(thing, f"unsupported_use:{thing.text} {token.text}") for thing in _activity_of(token, index)]
@@ -482,7 +493,7 @@ def _narrowed(token: Token, index: FactIndex) -> str | None:
     if not index.supports_word(token):  # then it is unsupported, whoever it is said of
         return None
     # the small parser often takes the adjective for a compound ("a hypoallergenic pillow")
-    owners = [token.head] if token.dep_ == "compound" else _owners(token)[0]
+    owners = [token.head] if token.dep_ == "compound" else _owners(token, pronouns=True)[0]
     for name, parts in index.narrowed:
         if parts and forms(token) & name:
             for owner in owners:
@@ -491,10 +502,14 @@ def _narrowed(token: Token, index: FactIndex) -> str | None:
     return None
 
 
-def _owners(token: Token) -> tuple[list[Token], bool]:
+def _owners(token: Token, pronouns: bool = False) -> tuple[list[Token], bool]:
     """The nouns a word is said of: "adjustable power", "sides of spruce", "the top is
     mahogany", "the handle is made of steel" (with the subject's conjuncts: "the top and
-    back and sides are mahogany"); and whether a verb says it (the last two)."""
+    back and sides are mahogany"; and the first word's owners for a conjunct: "the lid is
+    leak-proof and double-walled"); and whether a verb says it (the last two). With
+    `pronouns`, "it is ..." names the product itself."""
+    if token.dep_ == "conj" and token.head.dep_ in ("attr", "acomp"):
+        return _owners(token.head, pronouns)
     head = token.head
     if token.dep_ == "amod" and (token.pos_ == "ADJ" or token.tag_ == "VBN"):  # "a linen-textured paper"
         return [head], False
@@ -506,7 +521,8 @@ def _owners(token: Token) -> tuple[list[Token], bool]:
         verb = head
     else:
         return [], False
-    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN")]
+    kinds = ("NOUN", "PROPN", "PRON") if pronouns else ("NOUN", "PROPN")
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in kinds]
     return [owner for subject in subjects for owner in (subject, *subject.conjuncts)], True
 
 

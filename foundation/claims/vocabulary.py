@@ -122,3 +122,11 @@ def _possessive(token: Token) -> bool:
     """ "men's sizes" names who it is for, however common "men" is."""
     nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
     return token.dep_ == "poss" or (nxt is not None and nxt.lower_ in ("'s", "’s", "'"))
+
+
+# A material named only to say the product imitates it: "PU leather", "faux fur",
+# "crystal-look acrylic", "oak-effect laminate". The first words go before the material,
+# the second after a hyphen.
+IMITATING = frozenset({"faux", "imitation", "artificial", "fake", "mock", "simulated", "pu"})
+LOOKALIKE = frozenset({"look", "effect", "style", "like", "tone"})
+

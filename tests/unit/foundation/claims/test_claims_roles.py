@@ -290,3 +290,32 @@ def test_a_parts_material_is_not_what_the_whole_product_is_made_of() -> None:
     text = ("The anklet is made of glass pearls. It is made of stainless steel with 18k gold plating. "
             "The beads are made of glass pearls.")
     assert dropped(text, ANKLET) == {"The anklet is made of glass pearls.": ["misattributed:pearls as material"]}
+
+
+TUMBLERS = Facts.of("Brightvale Crystal-Look Tumblers, Set of 6", "Brightvale", "Drinkware",
+                    {"Material": "acrylic, crystal-look", "Real glass": "no"})
+SATCHEL = Facts.of("Oxley Satchel", "Oxley", "Bags", {"Material": "PU leather", "Lining": "cotton"})
+
+
+def test_a_material_the_facts_name_only_as_imitated_is_a_contradiction_said_plainly() -> None:
+    # the dev set's folio case: "It's made of leather" for "Material: PU leather"
+    assert dropped("These crystal tumblers are stylish.", TUMBLERS) == {
+        "These crystal tumblers are stylish.": ["contradicts:imitation/crystal"]}
+    assert dropped("These crystal-look tumblers are made of acrylic.", TUMBLERS) == {}
+    assert dropped("The satchel is made of leather.", SATCHEL) == {
+        "The satchel is made of leather.": ["contradicts:imitation/leather"]}
+    assert dropped("The satchel is made of PU leather with a cotton lining.", SATCHEL) == {}
+
+
+JUICER = Facts.of("Pressa Citrus Juicer", "Pressa", "Kitchen appliances",
+                  {"Power": "40 W", "Dishwasher safe parts": "cone and jug", "Cone": "plastic",
+                   "Jug": "1 l, double-walled"})
+
+
+def test_a_property_the_facts_give_to_named_parts_is_misattributed_on_the_product_or_another_part() -> None:
+    # the dev set's blender ("Dishwasher safe parts: jar and lid"): "The product is also dishwasher safe"
+    reasons = dropped("The cone and jug are dishwasher safe. It is dishwasher safe. "
+                      "The cone is sturdy and double-walled.", JUICER)
+    assert list(reasons) == ["It is dishwasher safe.", "The cone is sturdy and double-walled."]
+    assert reasons["It is dishwasher safe."] == ["misattributed:safe It"]
+    assert reasons["The cone is sturdy and double-walled."] == ["misattributed:walled cone"]
