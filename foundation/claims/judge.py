@@ -6,6 +6,7 @@ then every other content word."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import chain
 
@@ -67,6 +68,8 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
             ids.add(max(ids) + 1)
         covered |= ids
         found = _number_reason(doc, quantity, index)
+        if not found and ids and (stuff := _made_of(doc, max(ids), quantity, index)) is not None:
+            found = [f"misattributed_number:{quantity.text} of {stuff.text}"]
         if not found and ids and (measured := _measured(doc, min(ids))):
             # "a speed of 249 g" where 249 g is the weight: the noun must be the facts' too
             noun = doc[min(measured)]
@@ -185,6 +188,31 @@ def _counted_noun(doc: Doc, quantity: Quantity) -> frozenset[str]:
     if last.dep_ not in ("compound", "amod", "nummod") or head.pos_ not in ("NOUN", "PROPN") or head in span:
         return frozenset()
     return forms(head)
+
+
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token | None:
+    """What a number is said to be an amount of, when no fact says it: "30 cm of plush
+    polyester" where 30 cm is the height, "7000 MB/s of storage" where it is the read
+    speed. A fact that holds the number and the noun together supports it ("12 cups of
+    coffee" beside "12-Cup Coffee Maker")."""
+    if last + 2 >= len(doc) or doc[last + 1].lower_ != "of":
+        return None
+    stuff = next((c for c in doc[last + 1].children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")), None)
+    digits = _DIGITS.search(quantity.text)
+    if stuff is None or digits is None:
+        return None
+    number = digits.group().replace(",", "")
+    if any(forms(stuff) & words and number in words for words in index.together):
+        return None
+    if any(f.name_words & _AMOUNTS for f in index.numbers if f.quantity.same_amount(quantity)):
+        return None  # a capacity is an amount of anything: "2 TB of storage", "1.7 l of water"
+    return stuff
+
+
+_AMOUNTS = frozenset({"capacity", "volume", "storage", "content", "contents"})
 
 
 def _measured(doc: Doc, first: int) -> set[int]:

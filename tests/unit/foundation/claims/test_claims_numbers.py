@@ -107,3 +107,15 @@ def test_one_number_given_to_two_attributes_of_different_values_is_misattributed
     assert reasons("It offers 7000MB/s of sequential read and write.", ssd) == ["misattributed_number:7000MB/s"]
     assert kept("It reads at 7000 MB/s and writes at 6500 MB/s.", ssd)
     assert kept("It offers 7000 MB/s sequential read and 6500 MB/s sequential write.", ssd)
+
+
+CUSHION = Facts.of("Puffin Floor Cushion 45 cm", "Puffin", "Home", {"Diameter": "45 cm", "Filling": "polyester fibre",
+                                                                     "Capacity": "2 l storage pocket"})
+
+
+def test_a_number_said_to_be_an_amount_of_what_no_fact_measures_by_it_is_misattributed() -> None:
+    # the dev set's teddy bear: "made with 30 cm of plush polyester" (30 cm is its height)
+    text = "It holds 45 cm of polyester fibre. It is 45 cm across. It has a pocket with 2 l of storage."
+    verdict = check_description(text, CUSHION)
+    assert [d.sentence for d in verdict.dropped] == ["It holds 45 cm of polyester fibre."]
+    assert verdict.dropped[0].reasons == ["misattributed_number:45 cm of fibre"]
