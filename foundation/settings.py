@@ -133,6 +133,9 @@ class WorkerSettings(_Group):
     seed: int = Field(0, description="SHOPSCRIBE_WORKER__SEED: sampling seed for regeneration")
     copy_bias: float = Field(0.0, ge=0, le=10, description="SHOPSCRIBE_WORKER__COPY_BIAS: logit bias added to the "
                              "tokens of a product's facts while its description is decoded (0 = off; docs/quality.md)")
+    fact_numbers_only: bool = Field(True, description="SHOPSCRIBE_WORKER__FACT_NUMBERS_ONLY: number-constrained "
+                                    "decoding, a description's digits may spell only its facts' numbers (both "
+                                    "backends; docs/quality.md)")
     echo_delay_s: float = Field(
         0.0, ge=0, description="SHOPSCRIBE_WORKER__ECHO_DELAY_S: echo backend only, seconds per generate() call "
         "(fault tests: a slow model)"

@@ -18,7 +18,7 @@ from foundation.textsafety.published import Detectors
 from schemas import ProductEvent
 from schemas.results import DroppedSentence
 from workers.backend import ChatPrompt
-from workers.guardrails import doomed, find_violations
+from workers.guardrails import doomed, find_violations, number_spellings
 
 MAX_FACTS_CHARS = 2500  # bounds the prompt (~700 tokens) whatever the event carries
 SAFE_FALLBACK = "This product is available now."
@@ -47,7 +47,7 @@ AttributeValue = str | list[str]
 
 
 def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 600,
-                 copy_bias: float = 0.0) -> ChatPrompt:
+                 copy_bias: float = 0.0, fact_numbers_only: bool = True) -> ChatPrompt:
     """System instructions plus the product facts as a delimited data block. The backend
     may stop a draft as soon as the guardrails are sure to reject it; with `copy_bias`
     it leans towards the facts' words (copy-biased decoding)."""
@@ -69,6 +69,7 @@ def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 60
         doomed=partial(doomed, source_text=facts, max_chars=limit),
         copy_from=facts,
         copy_bias=copy_bias,
+        numbers=number_spellings(facts) if fact_numbers_only else None,
     )
 
 
@@ -202,10 +203,15 @@ _STUTTER_WINDOW = 3
 
 def _stutters(sentence: str) -> bool:
     """A word said again within three words ("a fine, fine grater", "classic, elegant,
-    and elegant"): a small model's loop inside one sentence."""
+    and elegant"), or a noun phrase said twice ("a 120mm Fan with a 120mm Fan"): a small
+    model's loop inside one sentence."""
     words = [w.casefold() for w in _WORD.findall(sentence)]
-    return any(len(w) >= 3 and w not in STOP_WORDS and w in words[max(0, i - _STUTTER_WINDOW):i]
-               for i, w in enumerate(words))
+    if any(len(w) >= 3 and w not in STOP_WORDS and w in words[max(0, i - _STUTTER_WINDOW):i]
+           for i, w in enumerate(words)):
+        return True
+    chunks = [chunk.text.casefold() for chunk in pipeline()(sentence).noun_chunks
+              if any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in chunk)]
+    return len(set(chunks)) < len(chunks)
 
 
 def _code(reason: str) -> str:

@@ -184,6 +184,13 @@ def number_set(text: str) -> set[Decimal]:
     return values
 
 
+def number_spellings(text: str) -> frozenset[str]:
+    """The numbers of `text` as digits may write them: as written ("1,200", "4.50") and
+    as `number_set` reads them ("1200", "4.5")."""
+    written = set(_NUMBER.findall(text))
+    return frozenset(written | {format(value, "f") for value in number_set(text)})
+
+
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 

@@ -51,11 +51,13 @@ class HandlerConfig:
     seed: int = 0
     summary_gate_margin: float = 0.0
     copy_bias: float = 0.0
+    fact_numbers_only: bool = True
 
     @classmethod
     def from_settings(cls, worker: WorkerSettings) -> HandlerConfig:
         return cls(max_new_tokens=worker.max_new_tokens, default_max_chars=worker.default_max_chars, seed=worker.seed,
-                   summary_gate_margin=worker.summary_gate_margin, copy_bias=worker.copy_bias)
+                   summary_gate_margin=worker.summary_gate_margin, copy_bias=worker.copy_bias,
+                   fact_numbers_only=worker.fact_numbers_only)
 
 
 @dataclass
@@ -92,7 +94,8 @@ class RequestHandler:
     def _prompt(self, request: GenerationRequest) -> ChatPrompt:
         if isinstance(request, DescriptionRequest):
             return descriptions.build_prompt(request.product, self.config.max_new_tokens, self.config.default_max_chars,
-                                             copy_bias=self.config.copy_bias)
+                                             copy_bias=self.config.copy_bias,
+                                             fact_numbers_only=self.config.fact_numbers_only)
         return summaries.build_prompt(request)
 
     def _generate_and_check(self, drafts: list[_Draft], first: bool) -> str | None:
@@ -129,7 +132,15 @@ class RequestHandler:
         draft.violations = find_violations(draft.text, source_text=descriptions.source_text(product), max_chars=max_chars)
         draft.dropped = []
         if not draft.violations:
-            self._check_claims(draft, product, max_chars)
+            try:
+                self._check_claims(draft, product, max_chars)
+            except Exception as exc:  # noqa: BLE001 - a checker bug must cost one draft, not the worker
+                # Model text is arbitrary; a parse the checker was never shown must not crash
+                # the batch (and, redelivered, every restart after it). Unchecked is unpublished.
+                log.error("claim_check_failed", sku=product.sku, request_id=draft.request.request_id,
+                          error=f"{type(exc).__name__}: {exc}", exc_info=True)
+                draft.text, draft.dropped = None, []
+                draft.violations = [f"checker_error: {type(exc).__name__}"]
 
     def _check_claims(self, draft: _Draft, product: ProductEvent, max_chars: int) -> None:
         """Sentence by sentence against the facts: what is left is published, or nothing is."""

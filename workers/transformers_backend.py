@@ -25,7 +25,8 @@ from workers.backend import (
     GenerationFailed,
     copy_bias,
 )
-from workers.engine import DecodeEngine, Row
+from workers.engine import DecodeEngine, NumberRule, Row
+from workers.engine.numbers import PIECES
 from workers.model_cache import choose_dtype, model_name
 
 log = get_logger(__name__)
@@ -75,7 +76,8 @@ class TransformersBackend:
             pad = self.tokenizer.pad_token_id
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
         self.engine = DecodeEngine(model, stop_ids=self.stop_ids, pad_id=pad if pad is not None else min(self.stop_ids),
-                                   max_batch_size=max_batch_size, keep_prefill_tokens=keep_prefill_tokens)
+                                   max_batch_size=max_batch_size, keep_prefill_tokens=keep_prefill_tokens,
+                                   pieces=self._number_pieces())
         log.info("backend_loaded", backend=self.name, model=self.model, dtype=self.dtype,
                  threads=torch.get_num_threads(), seconds=round(time.monotonic() - started, 2))
 
@@ -130,7 +132,17 @@ class TransformersBackend:
             )
         return Row(ids=ids, max_new_tokens=prompt.max_new_tokens, temperature=prompt.temperature, seed=prompt.seed,
                    doomed=self._doomed_on_text(prompt.doomed),
-                   bias=copy_bias(prompt, self.tokenizer, self.stop_ids) or None)
+                   bias=copy_bias(prompt, self.tokenizer, self.stop_ids) or None,
+                   numbers=None if prompt.numbers is None else NumberRule.of(prompt.numbers))
+
+    def _number_pieces(self) -> dict[int, str]:
+        """The tokens that are one digit, "." or "," alone: what number-constrained decoding masks."""
+        pieces = {}
+        for token in range(len(self.tokenizer)):
+            piece = self.tokenizer.decode([token])
+            if piece in PIECES:
+                pieces[token] = piece
+        return pieces
 
     def _doomed_on_text(self, doomed: Callable[[str], bool] | None) -> Callable[[list[int]], bool] | None:
         """The prompt's `doomed` (it reads text) as the engine asks it (with tokens)."""

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed, copy_bias
+from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed, copy_bias, number_pattern
 from workers.model_cache import cpu_flags, model_name
 
 INSTALL_HINT = (
@@ -101,10 +101,12 @@ class VLLMBackend:
         try:
             import vllm
             from vllm.platforms import current_platform
+            from vllm.sampling_params import StructuredOutputsParams
         except ImportError as exc:
             raise BackendDead(f"{INSTALL_HINT} ({exc})") from exc
 
         self._vllm = vllm
+        self._structured = StructuredOutputsParams
         self.on_cpu = bool(current_platform.is_cpu())
         engine_kwargs: dict[str, Any] = {}
         if self.on_cpu:
@@ -135,14 +137,16 @@ class VLLMBackend:
         self._closed = False
 
     def _sampling_params(self, prompt: ChatPrompt) -> Any:
-        # Copy-biased decoding through vLLM's built-in logit bias (SamplingParams.logit_bias).
+        # Copy-biased decoding through vLLM's built-in logit bias (SamplingParams.logit_bias);
+        # number-constrained decoding through its structured outputs, as a regex.
         tokenizer = self._llm.get_tokenizer()
         bias = copy_bias(prompt, tokenizer, {tokenizer.eos_token_id}) or None
+        constraint = (None if prompt.numbers is None
+                      else self._structured(regex=number_pattern(prompt.numbers)))
+        common = {"max_tokens": prompt.max_new_tokens, "logit_bias": bias, "structured_outputs": constraint}
         if prompt.temperature <= 0:
-            return self._vllm.SamplingParams(temperature=0.0, max_tokens=prompt.max_new_tokens, logit_bias=bias)
-        return self._vllm.SamplingParams(
-            temperature=prompt.temperature, seed=prompt.seed, max_tokens=prompt.max_new_tokens, logit_bias=bias
-        )
+            return self._vllm.SamplingParams(temperature=0.0, **common)
+        return self._vllm.SamplingParams(temperature=prompt.temperature, seed=prompt.seed, **common)
 
     def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:
         if self._closed:

@@ -4,6 +4,7 @@ GGUF into a cache folder, loaded from there afterwards, generating real tokens."
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -124,6 +125,15 @@ def test_a_row_its_prompt_calls_doomed_stops_there_and_the_others_run_on(backend
     assert given_up.completion_tokens == DOOMED_CHECK_EVERY * len(asked) < kept.completion_tokens
     assert asked[-1] == given_up.text and all(len(text.split()) < 3 for text in asked[:-1])
     assert kept.text.startswith(given_up.text)
+
+
+def test_digits_spell_only_the_numbers_a_prompt_allows(backend: TransformersBackend) -> None:
+    # Asked to count, the model writes many numbers; constrained, only the allowed ones.
+    counting = ChatPrompt(messages=({"role": "user", "content": "Count from 1 to 20, separated by commas."},),
+                          max_new_tokens=40)
+    free, constrained = backend.generate([counting, replace(counting, numbers=frozenset({"7", "12"}))])
+    assert set(re.findall(r"\d+", free.text)) - {"7", "12"}
+    assert set(re.findall(r"\d+", constrained.text)) <= {"7", "12"}
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,13 @@ def test_copy_bias_reaches_the_engine_as_a_logit_bias(backend: GenerationBackend
     text = backend.generate([favoured])[0].text
     assert text and set(text.replace(" ", "").lower()) <= set("zanibr")
     assert set(backend.generate([plain])[0].text.lower()) - set("zanibr ")
+
+
+def test_number_constraint_reaches_the_engine_as_a_regex(backend: GenerationBackend) -> None:
+    # Asked to count, the model writes many numbers; constrained, only the facts' ones.
+    counting = ChatPrompt(messages=({"role": "user", "content": "Count from 1 to 20, separated by commas."},),
+                          max_new_tokens=40)
+    free = backend.generate([counting])[0].text
+    assert set(re.findall(r"\d+", free)) - {"7", "12"}
+    constrained = backend.generate([replace(counting, numbers=frozenset({"7", "12"}))])[0].text
+    assert set(re.findall(r"\d+", constrained)) <= {"7", "12"}

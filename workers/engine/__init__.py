@@ -3,5 +3,6 @@ cache (`cache`), next-token choice (`sampling`) and attention kernel (`attention
 transformers' public extension points only."""
 
 from workers.engine.engine import CHECKED_TRANSFORMERS, Decoded, DecodeEngine, Row
+from workers.engine.numbers import NumberRule
 
-__all__ = ["CHECKED_TRANSFORMERS", "DecodeEngine", "Decoded", "Row"]
+__all__ = ["CHECKED_TRANSFORMERS", "DecodeEngine", "Decoded", "NumberRule", "Row"]

@@ -25,6 +25,7 @@ from transformers import Cache, PreTrainedModel
 
 from workers.engine.attention import AttentionSwitch
 from workers.engine.cache import Prefilled, assemble, extract, reserved_cache
+from workers.engine.numbers import DIGITS, NumberRule
 from workers.engine.sampling import choose, seeded
 
 # transformers versions this engine was checked on: unit tests + the float32 equivalence test.
@@ -43,6 +44,7 @@ class Row:
     seed: int = 0
     doomed: Callable[[list[int]], bool] | None = None  # given the tokens so far: give up now?
     bias: Mapping[int, float] | None = None  # added to these tokens' logits at every step
+    numbers: NumberRule | None = None  # digits may spell only these numbers
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,10 @@ class DecodeEngine:
     # Rows decoded together. Beyond ~32 a CPU step grows about as fast as the rows (64 prompts
     # of 64 products through the handler, bf16: 107 tok/s in sub-batches of 32, 96 of 64).
     def __init__(self, model: PreTrainedModel, *, stop_ids: set[int], pad_id: int, max_batch_size: int = 32,
-                 keep_prefill_tokens: int = 16_384) -> None:
+                 keep_prefill_tokens: int = 16_384, pieces: Mapping[int, str] | None = None) -> None:
         self.model = model
+        # token id -> "0".."9", "." or ",": what a row's NumberRule reads and masks
+        self.pieces = dict(pieces or {})
         self.attention = AttentionSwitch(model)
         self.layers = int(model.config.get_text_config().num_hidden_layers)
         self.stop_ids = stop_ids
@@ -157,6 +161,8 @@ class DecodeEngine:
         generators = [seeded(row.seed) if row.temperature > 0 else None for row in batch]
         bias = _bias_matrix(batch, logits.shape[-1])
         stop = torch.tensor(sorted(self.stop_ids))
+        constrained = bool(self.pieces) and any(row.numbers is not None for row in batch)
+        states = [""] * rows  # the number each row is writing, as NumberRule reads it
 
         produced: list[list[int]] = [[] for _ in batch]
         abandoned: set[int] = set()  # rows stopped because their `doomed` said so
@@ -165,9 +171,13 @@ class DecodeEngine:
         for step in range(int(limits.max())):
             if bias is not None:
                 logits = logits + bias[alive]
+            if constrained:
+                logits = self._numbers_only(logits, [(batch[r].numbers, states[r]) for r in alive.tolist()])
             next_ids = choose(logits, temperatures[alive], sampled[alive], [generators[r] for r in alive.tolist()])
             for r, token in zip(alive.tolist(), next_ids.tolist(), strict=True):
                 produced[r].append(token)
+                if (rule := batch[r].numbers) is not None:
+                    states[r] = rule.after(states[r], self.pieces.get(token))
             done = torch.isin(next_ids, stop) | (limits[alive] <= step + 1)
             if (step + 1) % DOOMED_CHECK_EVERY == 0:
                 given_up = ~done & self._doomed(batch, produced, alive)
@@ -189,6 +199,24 @@ class DecodeEngine:
                              past_key_values=cache, use_cache=True)
             logits = out.logits[:, -1, :].float()
         return [Decoded(tokens, stopped_early=r in abandoned) for r, tokens in enumerate(produced)]
+
+    def _numbers_only(self, logits: torch.Tensor, rows: list[tuple[NumberRule | None, str]]) -> torch.Tensor:
+        """Mask what a row's NumberRule forbids next: a digit no fact's number goes on
+        with, or, in the middle of a number that is no fact yet, anything but its next piece."""
+        masked = logits.clone()
+        for i, (rule, state) in enumerate(rows):
+            if rule is None:
+                continue
+            allowed, others = rule.choices(state)
+            if others:
+                banned = [t for t, p in self.pieces.items() if p in DIGITS and p not in allowed]
+                masked[i, banned] = float("-inf")
+            else:
+                keep = [t for t, p in self.pieces.items() if p in allowed]
+                row = torch.full_like(masked[i], float("-inf"))
+                row[keep] = masked[i, keep]
+                masked[i] = row
+        return masked
 
     @staticmethod
     def _doomed(batch: Sequence[Row], produced: list[list[int]], alive: torch.Tensor) -> torch.Tensor:

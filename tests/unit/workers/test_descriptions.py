@@ -148,6 +148,8 @@ FACT_SENTENCE = "The Ridgeback Trail Running Shoe from Kestrel Outdoor has a rip
     ("Olive, yes.", "fragment"),  # two words or fewer
     ("The Kestrel Outdoor.", "fragment"),  # no verb, no adjective
     ("It comes in olive, olive and rust.", "repeats"),  # a word said twice running
+    # the fourth held-out set's power supply: "a 120mm Fan with a 120mm Fan"
+    ("It has a ripstop mesh upper with a ripstop mesh upper.", "repeats"),  # a noun phrase said twice
     # the second held-out set's puzzle: "I'm planning to add a new piece to the collection."
     ("I'm planning to wear it on my next trail run.", "first_person"),
 ])
@@ -159,6 +161,12 @@ def test_a_sentence_that_reads_as_no_copy_is_dropped_and_the_rest_published(stra
 
 def test_the_same_sentence_without_the_stutter_stands() -> None:
     assert descriptions.ground("It comes in olive and rust.", product(), 600).dropped == []
+    assert descriptions.ground("The olive shoe and the rust shoe have a ripstop mesh upper.", product(), 600).dropped == []
+
+
+def test_the_prompt_lets_digits_spell_only_the_facts_numbers_unless_turned_off() -> None:
+    assert descriptions.build_prompt(product(), 120).numbers == frozenset({"6", "2"})  # "drop: 6 mm", two colors
+    assert descriptions.build_prompt(product(), 120, fact_numbers_only=False).numbers is None
 
 
 def test_the_prompt_carries_the_facts_for_copy_biased_decoding() -> None:

@@ -140,3 +140,25 @@ def test_a_fallback_sentence_or_phrase_the_scan_flags_is_left_out_and_counted() 
     blocked = sum(s.value for m in metrics.registry.collect() if m.name == "shopscribe_outputs_blocked"
                   for s in m.samples if s.name.endswith("_total"))
     assert blocked >= 2
+
+
+def test_a_claim_checker_that_fails_on_one_draft_costs_that_draft_not_the_batch(monkeypatch) -> None:  # noqa: ANN001
+    from workers import descriptions
+
+    real = descriptions.ground
+
+    def breaks_on_porcelain(text: str, product: ProductEvent, max_chars: int) -> descriptions.Grounded:
+        if "porcelain" in text:
+            raise IndexError("a parse the checker was never shown")
+        return real(text, product, max_chars)
+
+    monkeypatch.setattr(descriptions, "ground", breaks_on_porcelain)
+
+    class TwoTexts(Fixed):
+        def generate(self, prompts: list[ChatPrompt]) -> list[Completion]:
+            return [Completion("A fine porcelain mug." if i == 0 else GOOD, 100, 20) for i, _ in enumerate(prompts)]
+
+    broken, good = RequestHandler(TwoTexts(""), Metrics()).handle([request(), request()])
+    assert broken.method == "fallback" and broken.fallback_reason == "checker_error"
+    assert "porcelain" not in broken.description
+    assert good.method == "generated" and good.description == GOOD
