@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 
 from workers.backend import number_pattern
 from workers.engine import DecodeEngine, NumberRule, Row
@@ -48,12 +47,8 @@ def test_the_facts_numbers_are_spelled_as_written_and_as_the_guardrails_read_the
 
 
 @pytest.fixture(scope="module")
-def engine() -> DecodeEngine:
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=96, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                         initializer_range=0.2, bos_token_id=0, eos_token_id=STOP, pad_token_id=0)
-    return DecodeEngine(LlamaForCausalLM(config).eval(), stop_ids={STOP}, pad_id=0, pieces=PIECES)
+def engine(tiny_llama: LlamaForCausalLM) -> DecodeEngine:
+    return DecodeEngine(tiny_llama, stop_ids={STOP}, pad_id=0, pieces=PIECES)
 
 
 def digit_runs(tokens: list[int]) -> list[str]:
