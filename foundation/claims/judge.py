@@ -253,6 +253,9 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
         if pair := _merged_modifiers(token, index):
             found.append((pair[1], f"misattributed:{pair[0].text} {pair[1].text} {token.text}"))
         found += [(thing, f"unsupported_use:{thing.text} {token.text}") for thing in _activity_of(token, index)]
+        if _history(token):
+            said = sorted([token, *(c for c in token.children if c.dep_ in ("aux", "auxpass"))], key=lambda t: t.i)
+            found.append((token, f"unsupported_property:{' '.join(t.text for t in said)}"))
         if (thing := _included(token)) is not None and not any(
                 forms(thing) & words and _INCLUDED & words for words in index.together):
             found.append((thing, f"unsupported_property:{thing.text} {token.text}"))
@@ -350,6 +353,17 @@ def _activity_of(noun: Token, index: FactIndex) -> list[Token]:
         return []
     return [c for c in noun.children if c.dep_ == "compound" and c.is_alpha and index.supports_word(c)
             and not any(forms(c) & words and forms(noun) & words for words in index.together)]
+
+
+def _history(verb: Token) -> bool:
+    """A past the facts cannot tell: "it has been worn on the left hand", "it has been a
+    top-notch puzzle for years". What it was made for stays ("it has been designed for")."""
+    if verb.tag_ != "VBN" or not any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in verb.children):
+        return False
+    if verb.lemma_.lower() == "be":
+        return True
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    return passive and verb.lemma_.lower() not in _PURPOSE_HEADS | _MAKING | {"include"}
 
 
 _INCLUDED = frozenset({"include", "included"})

@@ -319,3 +319,13 @@ def test_a_property_the_facts_give_to_named_parts_is_misattributed_on_the_produc
     assert list(reasons) == ["It is dishwasher safe.", "The cone is sturdy and double-walled."]
     assert reasons["It is dishwasher safe."] == ["misattributed:safe It"]
     assert reasons["The cone is sturdy and double-walled."] == ["misattributed:walled cone"]
+
+
+def test_a_past_the_facts_cannot_tell_is_a_claim_and_what_it_was_made_for_is_not() -> None:
+    # the held-out sets' glove "has been worn on the left hand", puzzle "has been a top-notch puzzle for years"
+    text = ("The stoneware mug has been a favourite for years. It has been used by chefs. "
+            "The mug has been made of stoneware.")
+    reasons = dropped(text, MUG)
+    assert reasons["The stoneware mug has been a favourite for years."][0] == "unsupported_property:has been"
+    assert "unsupported_property:has been used" in reasons["It has been used by chefs."]
+    assert "The mug has been made of stoneware." not in reasons
