@@ -26,7 +26,7 @@ from workers.backend import (
     copy_bias,
 )
 from workers.engine import DecodeEngine, NumberRule, Row
-from workers.engine.numbers import PIECES
+from workers.engine.numbers import number_piece
 from workers.model_cache import choose_dtype, model_name
 
 log = get_logger(__name__)
@@ -136,11 +136,12 @@ class TransformersBackend:
                    numbers=None if prompt.numbers is None else NumberRule.of(prompt.numbers))
 
     def _number_pieces(self) -> dict[int, str]:
-        """The tokens that are one digit, "." or "," alone: what number-constrained decoding masks."""
+        """The tokens that are number pieces ("2", "220", ".", " 5"): what number-constrained
+        decoding reads and masks."""
         pieces = {}
         for token in range(len(self.tokenizer)):
             piece = self.tokenizer.decode([token])
-            if piece in PIECES:
+            if number_piece(piece):
                 pieces[token] = piece
         return pieces
 

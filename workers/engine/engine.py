@@ -25,7 +25,7 @@ from transformers import Cache, PreTrainedModel
 
 from workers.engine.attention import AttentionSwitch
 from workers.engine.cache import Prefilled, assemble, extract, reserved_cache
-from workers.engine.numbers import DIGITS, NumberRule
+from workers.engine.numbers import NumberRule
 from workers.engine.sampling import choose, seeded
 
 # transformers versions this engine was checked on: unit tests + the float32 equivalence test.
@@ -61,7 +61,8 @@ class DecodeEngine:
     def __init__(self, model: PreTrainedModel, *, stop_ids: set[int], pad_id: int, max_batch_size: int = 32,
                  keep_prefill_tokens: int = 16_384, pieces: Mapping[int, str] | None = None) -> None:
         self.model = model
-        # token id -> "0".."9", "." or ",": what a row's NumberRule reads and masks
+        # token id -> its text, for the tokens that are number pieces ("2", "220", ".", " 5"):
+        # what a row's NumberRule reads and masks
         self.pieces = dict(pieces or {})
         self.attention = AttentionSwitch(model)
         self.layers = int(model.config.get_text_config().num_hidden_layers)
@@ -163,6 +164,7 @@ class DecodeEngine:
         stop = torch.tensor(sorted(self.stop_ids))
         constrained = bool(self.pieces) and any(row.numbers is not None for row in batch)
         states = [""] * rows  # the number each row is writing, as NumberRule reads it
+        masks: dict[tuple[int, str], tuple[list[int], bool]] = {}
 
         produced: list[list[int]] = [[] for _ in batch]
         abandoned: set[int] = set()  # rows stopped because their `doomed` said so
@@ -172,7 +174,7 @@ class DecodeEngine:
             if bias is not None:
                 logits = logits + bias[alive]
             if constrained:
-                logits = self._numbers_only(logits, [(batch[r].numbers, states[r]) for r in alive.tolist()])
+                logits = self._numbers_only(logits, [(batch[r].numbers, states[r]) for r in alive.tolist()], masks)
             next_ids = choose(logits, temperatures[alive], sampled[alive], [generators[r] for r in alive.tolist()])
             for r, token in zip(alive.tolist(), next_ids.tolist(), strict=True):
                 produced[r].append(token)
@@ -200,21 +202,26 @@ class DecodeEngine:
             logits = out.logits[:, -1, :].float()
         return [Decoded(tokens, stopped_early=r in abandoned) for r, tokens in enumerate(produced)]
 
-    def _numbers_only(self, logits: torch.Tensor, rows: list[tuple[NumberRule | None, str]]) -> torch.Tensor:
-        """Mask what a row's NumberRule forbids next: a digit no fact's number goes on
-        with, or, in the middle of a number that is no fact yet, anything but its next piece."""
+    def _numbers_only(self, logits: torch.Tensor, rows: list[tuple[NumberRule | None, str]],
+                      masks: dict[tuple[int, str], tuple[list[int], bool]]) -> torch.Tensor:
+        """Mask what a row's NumberRule forbids next: a number token no fact's number goes
+        on with, or, in the middle of a number that is no fact yet, any other token.
+        `masks` keeps each (rule, state)'s answer for the call: most steps write no number."""
         masked = logits.clone()
         for i, (rule, state) in enumerate(rows):
             if rule is None:
                 continue
-            allowed, others = rule.choices(state)
+            key = (id(rule), state)
+            if key not in masks:
+                others = rule.choices(state)[1]
+                # where any other token may follow, the number tokens it forbids; else the ones it allows
+                masks[key] = ([t for t, piece in self.pieces.items() if rule.allows(state, piece) != others], others)
+            tokens, others = masks[key]
             if others:
-                banned = [t for t, p in self.pieces.items() if p in DIGITS and p not in allowed]
-                masked[i, banned] = float("-inf")
+                masked[i, tokens] = float("-inf")
             else:
-                keep = [t for t, p in self.pieces.items() if p in allowed]
                 row = torch.full_like(masked[i], float("-inf"))
-                row[keep] = masked[i, keep]
+                row[tokens] = masked[i, tokens]
                 masked[i] = row
         return masked
 

@@ -6,9 +6,9 @@ facts hold, and only those: a digit that would start or continue a number that i
 in the facts is masked out, and a number that is no fact yet ("22" of "2200") must go on
 to become one. Which attribute a number belongs to stays the claim checker's to judge.
 
-The rule works on text pieces ("0"-"9", "." and ","), so it fits any tokenizer that
-spells numbers digit by digit (SmolLM2, Llama 3, Qwen); the engine maps token ids to
-pieces once.
+The rule reads the text of number tokens: one digit ("2", SmolLM2, Qwen), a group of
+digits ("220", Llama 3), a separator ("." or ","), any of them after one space (" 2"); the
+backend maps token ids to their text once, and every other token ends a number.
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ from dataclasses import dataclass
 DIGITS = frozenset("0123456789")
 SEPARATORS = frozenset(".,")
 PIECES = DIGITS | SEPARATORS
+
+
+def number_piece(text: str) -> bool:
+    """Whether a token's text is a number piece: digits and separators, after at most one space."""
+    body = text[1:] if text.startswith(" ") else text
+    return bool(body) and set(body) <= PIECES
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,20 @@ class NumberRule:
         """The number being written once `piece` (None: any other token) follows `state`."""
         if piece is None:
             return ""
-        if piece in DIGITS:
-            return state + piece
-        return state + piece if state and state[-1] in DIGITS else ""
+        for char in piece:
+            state = _step(state, char)
+        return state
+
+    def allows(self, state: str, piece: str) -> bool:
+        """Whether a number token may follow `state`: each of its characters in turn."""
+        for char in piece:
+            allowed, others = self.choices(state)
+            if char in DIGITS and char not in allowed:
+                return False
+            if char not in DIGITS and char not in allowed and not others:
+                return False  # a space, or a separator no fact's number has here
+            state = _step(state, char)
+        return True
 
     def choices(self, state: str) -> tuple[frozenset[str], bool]:
         """The pieces that may come next, and whether any other token may (the number so
@@ -49,3 +66,12 @@ class NumberRule:
         if state[-1] in SEPARATORS:  # a decimal point, or the sentence's full stop
             return frozenset(d for d in DIGITS if state + d in self.prefixes), state[:-1] in self.numbers
         return frozenset(p for p in PIECES if state + p in self.prefixes), state in self.numbers
+
+
+def _step(state: str, char: str) -> str:
+    if char in DIGITS:
+        return state + char
+    if char in SEPARATORS and state and state[-1] in DIGITS:
+        return state + char
+    return ""
+

@@ -10,6 +10,7 @@ from transformers import LlamaForCausalLM
 
 from workers.backend import number_pattern
 from workers.engine import DecodeEngine, NumberRule, Row
+from workers.engine.numbers import number_piece
 from workers.guardrails import number_spellings
 
 STOP = 1
@@ -41,6 +42,19 @@ def test_a_full_stop_after_a_complete_number_ends_it() -> None:
     assert rule.after("45.", None) == ""
 
 
+def test_a_token_of_several_digits_or_after_a_space_is_judged_character_by_character() -> None:
+    rule = NumberRule.of({"2200", "45"})
+    assert rule.allows("", "220") and rule.allows("", " 45") and rule.allows("22", "00")
+    assert not rule.allows("", "230") and not rule.allows("", " 46")
+    assert not rule.allows("22", " 5")  # "22" is no fact: it may not end here
+    assert rule.after("", " 220") == "220" and rule.after("220", "0") == "2200"
+
+
+def test_number_pieces_are_digits_and_separators_after_at_most_one_space() -> None:
+    assert all(number_piece(text) for text in ("2", "220", ".", ",", " 5", " 1.5"))
+    assert not any(number_piece(text) for text in ("", " ", "x2", "2x", "  5", "²"))
+
+
 def test_the_facts_numbers_are_spelled_as_written_and_as_the_guardrails_read_them() -> None:
     spellings = number_spellings("Speed: 1,200 rpm\nWeight: 4.50 kg\nVoltage: 220-240 V")
     assert {"1,200", "1200", "4.50", "4.5", "220", "240"} <= spellings
@@ -65,6 +79,18 @@ def test_a_row_with_a_number_rule_writes_only_its_numbers_whatever_it_favours(en
     assert digit_runs(free.tokens) == ["555555555"]
     # "5" never; "1" must go on to "12"; after "12" no digit, then "12" again.
     assert digit_runs(constrained.tokens) == ["12", "12", "12"]
+
+
+def test_a_tokenizer_with_digit_groups_is_held_to_the_same_numbers(tiny_llama: LlamaForCausalLM) -> None:
+    # token 81 is "125", a group the way Llama 3 spells numbers; it never spells "12"
+    grouped = DecodeEngine(tiny_llama, stop_ids={STOP}, pad_id=0, pieces=PIECES | {81: "125", 82: "12"})
+    favour = {81: 100.0, 82: 50.0}
+    free, constrained = grouped.generate([
+        Row(ids=HEAD + [60], max_new_tokens=6, bias=favour),
+        Row(ids=HEAD + [60], max_new_tokens=6, bias=favour, numbers=NumberRule.of({"12"})),
+    ])
+    assert free.tokens == [81] * 6
+    assert 81 not in constrained.tokens and constrained.tokens[0] == 82
 
 
 def test_the_regex_accepts_text_whose_numbers_are_all_the_facts_and_nothing_else() -> None:
