@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
 
 from foundation.claims import Facts, check_description, split_sentences
 from foundation.claims.language import pipeline
@@ -143,11 +144,12 @@ def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
                for d in verdict.dropped]
     kept = []
     for sentence in verdict.kept:
-        if _fragment(sentence):
+        doc = pipeline()(sentence)
+        if _fragment(sentence, doc):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["fragment"]))
         elif _FIRST_PERSON.search(sentence):  # "I'm planning to add a new piece": nobody's voice
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["first_person"]))
-        elif _restates(sentence, kept) or _stutters(sentence):
+        elif _restates(sentence, kept) or _stutters(sentence, doc):
             dropped.append(DroppedSentence(index=positions.get(sentence, 0), reasons=["repeats"]))
         else:
             kept.append(sentence)
@@ -177,12 +179,12 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_SENTENCE_WORDS = 3
 
 
-def _fragment(sentence: str) -> bool:
+def _fragment(sentence: str, doc: Doc) -> bool:
     """Two words or fewer ("Flushable, not."), or no verb and no adjective ("The Hearth &
     Co."): a stray piece of a sentence, no copy."""
     if len(_WORD.findall(sentence)) < MIN_SENTENCE_WORDS:
         return True
-    return not any(t.pos_ in ("VERB", "AUX", "ADJ") for t in pipeline()(sentence))
+    return not any(t.pos_ in ("VERB", "AUX", "ADJ") for t in doc)
 
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}|\d+(?:[.,]\d+)?", re.UNICODE)
@@ -201,7 +203,7 @@ _FIRST_PERSON = re.compile(r"\bI\b|\b(?:me|my|mine|myself)\b", re.IGNORECASE)
 _STUTTER_WINDOW = 3
 
 
-def _stutters(sentence: str) -> bool:
+def _stutters(sentence: str, doc: Doc) -> bool:
     """A word said again within three words ("a fine, fine grater", "classic, elegant,
     and elegant"), or a noun phrase said twice ("a 120mm Fan with a 120mm Fan"): a small
     model's loop inside one sentence."""
@@ -209,7 +211,7 @@ def _stutters(sentence: str) -> bool:
     if any(len(w) >= 3 and w not in STOP_WORDS and w in words[max(0, i - _STUTTER_WINDOW):i]
            for i, w in enumerate(words)):
         return True
-    chunks = [chunk.text.casefold() for chunk in pipeline()(sentence).noun_chunks
+    chunks = [chunk.text.casefold() for chunk in doc.noun_chunks
               if any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in chunk)]
     return len(set(chunks)) < len(chunks)
 

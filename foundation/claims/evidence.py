@@ -101,6 +101,10 @@ class FactIndex:
             return True
         return not token.is_alpha and squash(token.text) in self.runs
 
+    def said_together(self, *words: frozenset[str]) -> bool:
+        """Whether one fact (an attribute with its name, or the title) holds a form of each."""
+        return any(all(w & fact for w in words) for fact in self.together)
+
     def has_run(self, text: str) -> bool:
         return squash(text) in self.runs
 
@@ -179,14 +183,7 @@ def _colours(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[t
     """Forms of the words only a colour attribute's values hold: "terracotta" under
     "Colors" is a colour, whatever else the word may mean."""
     colour_names = {name for name, _ in facts.attributes if name_words[name] & _COLOUR_NAMES}
-    given: set[str] = set()
-    elsewhere: set[str] = set()
-    for (name, _), doc in zip(fields, value_docs):
-        if name is None:
-            continue  # title, brand, category: they say what the product is, not its colour
-        words = {f for t in doc if t.is_alpha for f in forms(t)}
-        (given if name in colour_names else elsewhere).update(words)
-    return frozenset(given - elsewhere)
+    return _only_under(colour_names, fields, value_docs)
 
 
 _MATERIAL_NAMES = frozenset({"material", "materials", "fabric", "metal", "composition", "construction"})
@@ -200,14 +197,20 @@ def _parts_only(facts: Facts, name_words: dict[str, frozenset[str]], fields: lis
     material_names = {name for name, _ in facts.attributes if name_words[name] & _MATERIAL_NAMES}
     if not material_names:
         return frozenset()
+    return _only_under({name for name, _ in facts.attributes} - material_names, fields, value_docs)
+
+
+def _only_under(names: set[str], fields: list[tuple[str | None, str]], value_docs: list[Doc]) -> frozenset[str]:
+    """Forms of the words that only the values of the `names` attributes hold (the title,
+    brand and category say what the product is, so they do not count)."""
     given: set[str] = set()
-    material: set[str] = set()
+    elsewhere: set[str] = set()
     for (name, _), doc in zip(fields, value_docs):
         if name is None:
             continue
         words = {f for t in doc if t.is_alpha for f in forms(t)}
-        (material if name in material_names else given).update(words)
-    return frozenset(given - material)
+        (given if name in names else elsewhere).update(words)
+    return frozenset(given - elsewhere)
 
 
 def imitation(token: Token) -> bool:

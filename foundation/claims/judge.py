@@ -205,7 +205,7 @@ def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token
     if stuff is None or digits is None:
         return None
     number = digits.group().replace(",", "")
-    if any(forms(stuff) & words and number in words for words in index.together):
+    if index.said_together(forms(stuff), frozenset({number})):
         return None
     if any(f.name_words & _AMOUNTS for f in index.numbers if f.quantity.same_amount(quantity)):
         return None  # a capacity is an amount of anything: "2 TB of storage", "1.7 l of water"
@@ -256,8 +256,7 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
         if _history(token):
             said = sorted([token, *(c for c in token.children if c.dep_ in ("aux", "auxpass"))], key=lambda t: t.i)
             found.append((token, f"unsupported_property:{' '.join(t.text for t in said)}"))
-        if (thing := _included(token)) is not None and not any(
-                forms(thing) & words and _INCLUDED & words for words in index.together):
+        if (thing := _included(token)) is not None and not index.said_together(forms(thing), _INCLUDED):
             found.append((thing, f"unsupported_property:{thing.text} {token.text}"))
         if (scope := _universal(token)) and token.lower_ not in index.words:
             found.append((token, f"unsupported_property:{token.text} {scope.text}"))
@@ -310,7 +309,7 @@ def _merged(token: Token, index: FactIndex) -> bool:
     if head.conjuncts or any(t.dep_ in ("conj", "preconj") for t in token.subtree):
         return False
     own, noun = forms(token), forms(head)
-    if any(own & words and noun & words for words in index.together):
+    if index.said_together(own, noun):
         return False
     return any(any(own & value for value in values) and any(noun & value for value in values)
                for values in index.listed)
@@ -333,7 +332,7 @@ def _merged_modifiers(noun: Token, index: FactIndex) -> tuple[Token, Token] | No
     for i, first in enumerate(modifiers):
         for second in modifiers[i + 1:]:
             one, other = forms(first), forms(second)
-            if any(one & words and other & words for words in index.together):
+            if index.said_together(one, other):
                 continue
             for values in index.listed:
                 if (any(one & value and not other & value for value in values)
@@ -352,7 +351,7 @@ def _activity_of(noun: Token, index: FactIndex) -> list[Token]:
             or lower in index.words or not index.supports_word(noun)):
         return []
     return [c for c in noun.children if c.dep_ == "compound" and c.is_alpha and index.supports_word(c)
-            and not any(forms(c) & words and forms(noun) & words for words in index.together)]
+            and not index.said_together(forms(c), forms(noun))]
 
 
 def _history(verb: Token) -> bool:
@@ -363,9 +362,10 @@ def _history(verb: Token) -> bool:
     if verb.lemma_.lower() == "be":
         return True
     passive = any(c.dep_ == "auxpass" for c in verb.children)
-    return passive and verb.lemma_.lower() not in _PURPOSE_HEADS | _MAKING | {"include"}
+    return passive and verb.lemma_.lower() not in _WHAT_IT_IS_FOR
 
 
+_WHAT_IT_IS_FOR = _PURPOSE_HEADS | _MAKING | {"include"}  # "has been designed / made / included"
 _INCLUDED = frozenset({"include", "included"})
 
 
