@@ -90,6 +90,7 @@ class FactIndex:
     # ("Stones: cubic zirconia" beside "Base metal: brass")
     parts_only: frozenset[str] = frozenset()
     imitated: frozenset[str] = frozenset()  # forms the facts give only as imitated ("PU leather", "crystal-look")
+    present: frozenset[str] = frozenset()  # forms of what a denied absence affirms ("Sulfate-free: no")
     # forms of each stated fact with its attribute's name ("Carafe: stainless steel, thermal"), and the title's
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
@@ -124,6 +125,7 @@ def index_facts(facts: Facts) -> FactIndex:
     numbers: list[FactNumber] = []
     denials: list[Denial] = []
     denied_tokens: set[tuple[int, int]] = set()  # (doc id, token index) stated only as absent
+    present: set[str] = set()
     negative_names = {name for name, doc in zip((n for n, _ in fields), value_docs) if name and _is_negative(doc.text)}
     negating_names = {name for name, doc in name_docs.items() if _negates(doc)}
     for (name, _), doc in zip(fields, value_docs):
@@ -137,7 +139,14 @@ def index_facts(facts: Facts) -> FactIndex:
         if len(values) > 1:  # "Colours: [3 values]" makes "in three colours" a fact
             count = Quantity(value=len(values), unit=None, start=0, end=0, text=str(len(values)))
             numbers.append(FactNumber(count, name_words[name], name_words[name]))
-        denials += _denials_in(name_docs[name], denied_tokens)
+        absent = _denials_in(name_docs[name], said_absent := set())
+        if absent and name in negative_names:
+            # "Sulfate-free: no", "Gluten-free: no, may contain gluten": the absence the name
+            # states is denied, so the product has it; its words stay facts.
+            present.update(form for denial in absent for word in denial.words for form in word)
+            continue
+        denials += absent
+        denied_tokens |= said_absent
         if name in negative_names:
             values_text = " ".join(values).lower()
             inclusion = any(s in values_text for s in _NOT_INCLUDED) or any(t.lemma_.lower() == "include" for t in name_docs[name])
@@ -167,6 +176,7 @@ def index_facts(facts: Facts) -> FactIndex:
         colours=_colours(facts, name_words, fields, value_docs),
         parts_only=_parts_only(facts, name_words, fields, value_docs),
         imitated=_imitated(docs, denied_tokens),
+        present=frozenset(present),
         together=tuple(frozenset(chain.from_iterable(forms(t) for t in doc)) | (name_words[name] if name else frozenset())
                        for (name, _), doc in zip(fields, value_docs)),
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
@@ -290,7 +300,7 @@ def _negates(name: Doc) -> bool:
 
 def _is_negative(value: str) -> bool:
     lowered = value.strip().lower().strip(".!")
-    first = lowered.split(" ", 1)[0] if lowered else ""
+    first = lowered.split(" ", 1)[0].strip(",;:") if lowered else ""  # "no, may contain gluten"
     return lowered in _NEGATIVE_VALUES or first in _NEGATORS or any(s in lowered for s in _NOT_INCLUDED)
 
 
@@ -351,7 +361,8 @@ def _denials_in(doc: Doc, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
         lower = token.lower_
         found: list[Token] | None = None
         if lower in _NEGATORS:
-            denials += _phrases_after(tokens, i + 1, denied_tokens)
+            after = i + 2 if i + 1 < len(tokens) and tokens[i + 1].lower_ in ("a", "an") else i + 1
+            denials += _phrases_after(tokens, after, denied_tokens)  # "not a true gel polish" too
         elif lower == "free":
             if i + 1 < len(tokens) and tokens[i + 1].lower_ in ("of", "from"):
                 denials += _phrases_after(tokens, i + 2, denied_tokens)

@@ -482,6 +482,8 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
         return None
     negated = term.free or any(_negated(t) for t in words)
     sentence = words[0].sent
+    if negated and (present := [t for t in words if forms(t) & index.present]):
+        return f"contradicts:present/{present[0].lower_}"  # "sulfate-free" of "Sulfate-free: no"
     for denial in index.denials:
         if _mentions(words, denial.words, sentence, index):
             if negated:

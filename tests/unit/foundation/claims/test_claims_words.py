@@ -108,3 +108,34 @@ def test_a_use_needs_a_fact_even_when_it_is_a_common_place() -> None:
     mount = Facts.of("Magnetic Phone Mount for Car Vents", "Gripline", attributes={"mount type": "air vent clip"})
     assert reasons("It is a stylish solution for your home.", mount) == ["unsupported_use:home"]
     assert check_description("The Gripline magnetic phone mount clips to car vents and is a stylish solution.", mount).supported
+
+
+# --- a denied absence: the fifth session's word-constrained runs ---------------------------
+
+OATS = Facts.of("Organic Rolled Oats 1 kg", "Harrowfield", "Pantry",
+                {"organic": "yes", "gluten-free": "no, may contain gluten from wheat and barley"})
+SHAMPOO_BAR = Facts.of("Solid Shampoo Bar 70 g", "Saltwick", "Hair care", {"sulfate-free": "no", "hair type": "normal to oily"})
+NAIL_POLISH = Facts.of("Gel-Effect Nail Polish 10 ml", "Lacquette", "Nails",
+                       {"UV lamp": "not required, air dries; not a true gel polish"})
+
+
+@pytest.mark.parametrize(("claim", "facts"), [
+    ("They are the finest gluten-free oats.", OATS),  # "gluten-free: no" says they may hold gluten
+    ("No sulfates are used.", SHAMPOO_BAR),
+    ("It is a sulfate-free shampoo bar.", SHAMPOO_BAR),
+])
+def test_an_absence_the_facts_deny_contradicts(claim: str, facts: Facts) -> None:
+    assert any(r.startswith("contradicts:present/") for r in reasons(claim, facts))
+
+
+@pytest.mark.parametrize(("claim", "facts"), [
+    ("They may contain gluten.", OATS),
+    ("It is a shampoo bar for normal to oily hair.", SHAMPOO_BAR),
+])
+def test_what_a_denied_absence_affirms_is_a_fact(claim: str, facts: Facts) -> None:
+    assert reasons(claim, facts) == []
+
+
+def test_a_denial_of_a_kind_of_thing_holds_past_its_article() -> None:
+    # "not a true gel polish": the article no longer hides what is denied
+    assert "contradicts:true gel polish" in reasons("This nail polish is a true gel polish.", NAIL_POLISH)
