@@ -136,6 +136,9 @@ class WorkerSettings(_Group):
     fact_numbers_only: bool = Field(True, description="SHOPSCRIBE_WORKER__FACT_NUMBERS_ONLY: number-constrained "
                                     "decoding, a description's digits may spell only its facts' numbers (both "
                                     "backends; docs/quality.md)")
+    fact_words_only: bool = Field(True, description="SHOPSCRIBE_WORKER__FACT_WORDS_ONLY: word-constrained decoding, "
+                                  "a description's words may begin only as its facts' words or common ones do (both "
+                                  "backends; docs/quality.md)")
     echo_delay_s: float = Field(
         0.0, ge=0, description="SHOPSCRIBE_WORKER__ECHO_DELAY_S: echo backend only, seconds per generate() call "
         "(fault tests: a slow model)"

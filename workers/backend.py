@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from foundation.claims.vocabulary import free_words, spellings
+
 
 class BackendError(Exception):
     """Base error of a backend. `retriable` tells the caller whether trying again may help."""
@@ -40,7 +42,12 @@ class ChatPrompt:
     of the facts rather than words of its own (both backends; 0 turns it off).
 
     `numbers`: number-constrained decoding. When given, digits may only spell these
-    numbers (as written: "2200", "1.7"); None leaves digits free."""
+    numbers (as written: "2200", "1.7"); None leaves digits free.
+
+    `words`: word-constrained decoding. When given, a word may only begin as one of these
+    words (the facts') or one of the words any description may write (`free_words`) begins;
+    None leaves words free. Only a word's first token is held to it (the spelling that
+    follows stays free), and the first word of the text is not."""
 
     messages: tuple[dict[str, str], ...]
     max_new_tokens: int = 120
@@ -50,6 +57,7 @@ class ChatPrompt:
     copy_from: str = ""
     copy_bias: float = 0.0
     numbers: frozenset[str] | None = None
+    words: frozenset[str] | None = None
 
 
 # Words of letters only: favouring digits made the model copy numbers into the wrong places
@@ -84,6 +92,42 @@ def copy_bias(prompt: ChatPrompt, tokenizer: Encoder, exclude: set[int]) -> dict
         for spelling in (f" {word}", word, word.capitalize(), f" {word.lower()}"):
             ids.update(tokenizer.encode(spelling, add_special_tokens=False))
     return {token: prompt.copy_bias for token in sorted(ids - exclude)}
+
+
+# What a banned token's logit gets: the most negative bias vLLM takes, and far below any
+# logit the model writes (it never picks the token).
+BANNED_BIAS = -100.0
+
+
+class WordBan:
+    """Word-constrained decoding for one tokenizer: which word-start tokens (" ceramic",
+    " Tes") a prompt's `words` leave out. A token is allowed when its letters begin an
+    allowed word, so a word the tokenizer splits ("water"+"proof") is held at its first
+    piece only. Built once per backend: `pieces` is every token's text."""
+
+    def __init__(self, pieces: dict[int, str]) -> None:
+        self.starts: dict[str, list[int]] = {}  # " ceramic" -> "ceramic" -> its token ids
+        for token, piece in pieces.items():
+            if len(piece) > 1 and piece[0] == " " and piece[1:].isalpha():
+                self.starts.setdefault(piece[1:].lower(), []).append(token)
+        free = _prefixes(free_words())
+        self.banned = {start for start in self.starts if start not in free}
+
+    def bias(self, words: frozenset[str] | None) -> dict[int, float]:
+        """The logit bias that bans every word start neither `words` nor `free_words` allow."""
+        if words is None:
+            return {}
+        allowed = _prefixes(frozenset(form for word in words for form in spellings(word.lower())))
+        return {token: BANNED_BIAS for start in self.banned - allowed for token in self.starts[start]}
+
+
+def _prefixes(words: frozenset[str]) -> set[str]:
+    """Every beginning of every word, and of each part of a hyphenated one ("top-of-the-line")."""
+    found: set[str] = set()
+    for word in words:
+        for part in {word, *word.split("-")}:
+            found.update(part[:i] for i in range(1, len(part) + 1))
+    return found
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,12 @@ AttributeValue = str | list[str]
 
 
 def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 600,
-                 copy_bias: float = 0.0, fact_numbers_only: bool = True) -> ChatPrompt:
+                 copy_bias: float = 0.0, fact_numbers_only: bool = True, fact_words_only: bool = True) -> ChatPrompt:
     """System instructions plus the product facts as a delimited data block. The backend
     may stop a draft as soon as the guardrails are sure to reject it; with `copy_bias`
-    it leans towards the facts' words (copy-biased decoding)."""
+    it leans towards the facts' words (copy-biased decoding); its digits spell only the
+    facts' numbers, and its words begin only as the facts' words or common ones do
+    (number- and word-constrained decoding)."""
     limit = product.max_chars or max_chars
     facts = source_text(product)
     user = (
@@ -71,7 +73,14 @@ def build_prompt(product: ProductEvent, max_new_tokens: int, max_chars: int = 60
         copy_from=facts,
         copy_bias=copy_bias,
         numbers=number_spellings(facts) if fact_numbers_only else None,
+        words=fact_words(facts) if fact_words_only else None,
     )
+
+
+def fact_words(facts: str) -> frozenset[str]:
+    """The words of the facts (lower case, letters only): what word-constrained decoding
+    lets a description write beyond the words any description may."""
+    return frozenset(word.lower() for word in _WORD.findall(facts))
 
 
 def _facts_block(product: ProductEvent) -> str:

@@ -52,12 +52,13 @@ class HandlerConfig:
     summary_gate_margin: float = 0.0
     copy_bias: float = 0.0
     fact_numbers_only: bool = True
+    fact_words_only: bool = True
 
     @classmethod
     def from_settings(cls, worker: WorkerSettings) -> HandlerConfig:
         return cls(max_new_tokens=worker.max_new_tokens, default_max_chars=worker.default_max_chars, seed=worker.seed,
                    summary_gate_margin=worker.summary_gate_margin, copy_bias=worker.copy_bias,
-                   fact_numbers_only=worker.fact_numbers_only)
+                   fact_numbers_only=worker.fact_numbers_only, fact_words_only=worker.fact_words_only)
 
 
 @dataclass
@@ -95,7 +96,8 @@ class RequestHandler:
         if isinstance(request, DescriptionRequest):
             return descriptions.build_prompt(request.product, self.config.max_new_tokens, self.config.default_max_chars,
                                              copy_bias=self.config.copy_bias,
-                                             fact_numbers_only=self.config.fact_numbers_only)
+                                             fact_numbers_only=self.config.fact_numbers_only,
+                                             fact_words_only=self.config.fact_words_only)
         return summaries.build_prompt(request)
 
     def _generate_and_check(self, drafts: list[_Draft], first: bool) -> str | None:

@@ -23,6 +23,7 @@ from workers.backend import (
     ChatPrompt,
     Completion,
     GenerationFailed,
+    WordBan,
     copy_bias,
 )
 from workers.engine import DecodeEngine, NumberRule, Row
@@ -77,7 +78,8 @@ class TransformersBackend:
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
         self.engine = DecodeEngine(model, stop_ids=self.stop_ids, pad_id=pad if pad is not None else min(self.stop_ids),
                                    max_batch_size=max_batch_size, keep_prefill_tokens=keep_prefill_tokens,
-                                   pieces=self._number_pieces())
+                                   pieces=self._number_pieces(pieces := self._pieces()))
+        self.words = WordBan(pieces)
         log.info("backend_loaded", backend=self.name, model=self.model, dtype=self.dtype,
                  threads=torch.get_num_threads(), seconds=round(time.monotonic() - started, 2))
 
@@ -132,18 +134,18 @@ class TransformersBackend:
             )
         return Row(ids=ids, max_new_tokens=prompt.max_new_tokens, temperature=prompt.temperature, seed=prompt.seed,
                    doomed=self._doomed_on_text(prompt.doomed),
-                   bias=copy_bias(prompt, self.tokenizer, self.stop_ids) or None,
+                   bias={**copy_bias(prompt, self.tokenizer, self.stop_ids), **self.words.bias(prompt.words)} or None,
                    numbers=None if prompt.numbers is None else NumberRule.of(prompt.numbers))
 
-    def _number_pieces(self) -> dict[int, str]:
+    def _pieces(self) -> dict[int, str]:
+        """Every token's text: what number- and word-constrained decoding read."""
+        return {token: self.tokenizer.decode([token]) for token in range(len(self.tokenizer))}
+
+    @staticmethod
+    def _number_pieces(pieces: dict[int, str]) -> dict[int, str]:
         """The tokens that are number pieces ("2", "220", ".", " 5"): what number-constrained
         decoding reads and masks."""
-        pieces = {}
-        for token in range(len(self.tokenizer)):
-            piece = self.tokenizer.decode([token])
-            if number_piece(piece):
-                pieces[token] = piece
-        return pieces
+        return {token: piece for token, piece in pieces.items() if number_piece(piece)}
 
     def _doomed_on_text(self, doomed: Callable[[str], bool] | None) -> Callable[[list[int]], bool] | None:
         """The prompt's `doomed` (it reads text) as the engine asks it (with tokens)."""

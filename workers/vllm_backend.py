@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed, copy_bias, number_pattern
+from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed, WordBan, copy_bias, number_pattern
 from workers.model_cache import cpu_flags, model_name
 
 INSTALL_HINT = (
@@ -135,12 +135,16 @@ class VLLMBackend:
             raise BackendDead(f"vLLM engine failed to start for {self.model_dir}: {exc!r}") from exc
         self.load_seconds = time.monotonic() - started
         self._closed = False
+        self._words: WordBan | None = None  # built on the first prompt, from the engine's tokenizer
 
     def _sampling_params(self, prompt: ChatPrompt) -> Any:
-        # Copy-biased decoding through vLLM's built-in logit bias (SamplingParams.logit_bias);
-        # number-constrained decoding through its structured outputs, as a regex.
+        # Copy-biased and word-constrained decoding through vLLM's built-in logit bias
+        # (SamplingParams.logit_bias); number-constrained decoding through its structured
+        # outputs, as a regex.
         tokenizer = self._llm.get_tokenizer()
-        bias = copy_bias(prompt, tokenizer, {tokenizer.eos_token_id}) or None
+        if self._words is None:
+            self._words = WordBan({token: tokenizer.decode([token]) for token in range(len(tokenizer))})
+        bias = {**copy_bias(prompt, tokenizer, {tokenizer.eos_token_id}), **self._words.bias(prompt.words)} or None
         constraint = (None if prompt.numbers is None
                       else self._structured(regex=number_pattern(prompt.numbers)))
         common = {"max_tokens": prompt.max_new_tokens, "logit_bias": bias, "structured_outputs": constraint}

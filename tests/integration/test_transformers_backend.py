@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from foundation.claims.vocabulary import CLOSED_CLASSES, free_words
 from schemas import ProductEvent
 from workers import descriptions
 from workers.backend import ChatPrompt, GenerationBackend
@@ -134,6 +135,18 @@ def test_digits_spell_only_the_numbers_a_prompt_allows(backend: TransformersBack
     free, constrained = backend.generate([counting, replace(counting, numbers=frozenset({"7", "12"}))])
     assert set(re.findall(r"\d+", free.text)) - {"7", "12"}
     assert set(re.findall(r"\d+", constrained.text)) <= {"7", "12"}
+
+
+def test_words_begin_only_as_a_prompt_allows(backend: TransformersBackend) -> None:
+    # Asked for materials, the model names some; held to the words a description may write
+    # without facts (none of which is a material), it names none of them.
+    asking = ChatPrompt(messages=({"role": "user", "content": "Name five materials a coffee mug can be made of."},),
+                        max_new_tokens=40)
+    free, constrained = backend.generate([asking, replace(asking, words=frozenset())])
+    materials = set().union(*CLOSED_CLASSES.values()) - free_words()
+    named = {w for w in re.findall(r"[a-z]+", free.text.lower()) if w in materials}
+    assert named
+    assert constrained.text and not named & set(re.findall(r"[a-z]+", constrained.text.lower()))
 
 
 @pytest.fixture(scope="module")

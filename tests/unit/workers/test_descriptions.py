@@ -169,6 +169,12 @@ def test_the_prompt_lets_digits_spell_only_the_facts_numbers_unless_turned_off()
     assert descriptions.build_prompt(product(), 120, fact_numbers_only=False).numbers is None
 
 
+def test_the_prompt_lets_words_begin_only_as_the_facts_words_do_unless_turned_off() -> None:
+    words = descriptions.build_prompt(product(), 120).words
+    assert words is not None and {"ridgeback", "kestrel", "ripstop", "mesh", "olive", "rust"} <= words
+    assert descriptions.build_prompt(product(), 120, fact_words_only=False).words is None
+
+
 def test_the_prompt_carries_the_facts_for_copy_biased_decoding() -> None:
     prompt = descriptions.build_prompt(product(), 120, copy_bias=2.5)
     assert prompt.copy_bias == 2.5 and prompt.copy_from == descriptions.source_text(product())
