@@ -91,6 +91,7 @@ class FactIndex:
     parts_only: frozenset[str] = frozenset()
     imitated: frozenset[str] = frozenset()  # forms the facts give only as imitated ("PU leather", "crystal-look")
     present: frozenset[str] = frozenset()  # forms of what a denied absence affirms ("Sulfate-free: no")
+    whole_materials: frozenset[str] = frozenset()  # forms of the values of "Material"-named attributes
     # forms of each stated fact with its attribute's name ("Carafe: stainless steel, thermal"), and the title's
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
@@ -177,6 +178,8 @@ def index_facts(facts: Facts) -> FactIndex:
         parts_only=_parts_only(facts, name_words, fields, value_docs),
         imitated=_imitated(docs, denied_tokens),
         present=frozenset(present),
+        whole_materials=frozenset(form for (name, _), doc in zip(fields, value_docs)
+                                  if name and name_words[name] & _MATERIAL_NAMES for t in doc for form in forms(t)),
         together=tuple(frozenset(chain.from_iterable(forms(t) for t in doc)) | (name_words[name] if name else frozenset())
                        for (name, _), doc in zip(fields, value_docs)),
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))

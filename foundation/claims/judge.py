@@ -271,7 +271,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             whole = _of_whole(token, index)
             found += [(w, f"misattributed:{w.text} as material") for w in _materials(token)
                       if _colour_only(w) or _measure(w) or forms(w) & index.colours
-                      or (whole and forms(w) & index.parts_only)]
+                      or (whole and forms(w) & index.parts_only)
+                      or (whole and word_class(w.lemma_.lower()) == "material" and not forms(w) & index.whole_materials)]
             if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
         elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")

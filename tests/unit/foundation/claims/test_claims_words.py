@@ -139,3 +139,28 @@ def test_what_a_denied_absence_affirms_is_a_fact(claim: str, facts: Facts) -> No
 def test_a_denial_of_a_kind_of_thing_holds_past_its_article() -> None:
     # "not a true gel polish": the article no longer hides what is denied
     assert "contradicts:true gel polish" in reasons("This nail polish is a true gel polish.", NAIL_POLISH)
+
+
+# --- a part's material said of the whole, where no attribute names the whole's ---------------
+
+SOFA = Facts.of("Linden 3-Seater Sofa, Velvet, Oak Legs", "Casaverde", "Furniture",
+                {"Upholstery": "velvet", "Legs": "solid oak", "Colour": "emerald green"})
+PAN = Facts.of("Granitek Frying Pan 28 cm, Ceramic-Coated Aluminium", "Granitek", "Cookware",
+               {"Material": "aluminium", "Coating": "ceramic"})
+
+
+@pytest.mark.parametrize(("claim", "facts"), [
+    ("The sofa is made of solid oak.", SOFA),  # the word-constrained dev run: only its legs are
+    ("It is made of ceramic.", PAN),  # the title says ceramic, of the coating
+])
+def test_a_material_no_material_attribute_gives_is_not_the_whole_products(claim: str, facts: Facts) -> None:
+    assert any(r.startswith("misattributed:") for r in reasons(claim, facts))
+
+
+@pytest.mark.parametrize(("claim", "facts"), [
+    ("The legs are made of solid oak.", SOFA),
+    ("It has solid oak legs.", SOFA),
+    ("It is made of aluminium with a ceramic coating.", PAN),
+])
+def test_the_same_material_said_of_its_part_stands(claim: str, facts: Facts) -> None:
+    assert reasons(claim, facts) == []
