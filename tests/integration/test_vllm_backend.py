@@ -135,3 +135,17 @@ def test_number_constraint_reaches_the_engine_as_a_regex(backend: GenerationBack
     assert set(re.findall(r"\d+", free)) - {"7", "12"}
     constrained = backend.generate([replace(counting, numbers=frozenset({"7", "12"}))])[0].text
     assert set(re.findall(r"\d+", constrained)) <= {"7", "12"}
+
+
+def test_word_constraint_reaches_the_engine_as_a_logit_bias(backend: GenerationBackend) -> None:
+    # The engine takes the ban (copy bias shows it honours a logit bias) and decodes with
+    # it: the materials the model lists unconstrained (" Wood") are word starts it bans.
+    asking = ChatPrompt(messages=({"role": "user", "content": "List three materials used to make furniture."},),
+                        max_new_tokens=40)
+    held = replace(asking, words=frozenset())
+    bias = backend._sampling_params(held).logit_bias  # type: ignore[attr-defined]
+    tokenizer = backend._llm.get_tokenizer()  # type: ignore[attr-defined]
+    assert bias and set(bias.values()) == {-100.0}
+    assert set(tokenizer.encode(" Wood", add_special_tokens=False)) <= set(bias)
+    free, constrained = backend.generate([asking, held])
+    assert constrained.text and constrained.text != free.text
