@@ -481,7 +481,10 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
     words = term.words
     if not words:
         return None
-    negated = term.free or any(_negated(t) for t in words)
+    if term.free and _negated(term.tokens[-1]):
+        negated = False  # "not fragrance-free": the absence denied, the thing affirmed
+    else:
+        negated = term.free or any(_negated(t) for t in words)
     sentence = words[0].sent
     if negated and (present := [t for t in words if forms(t) & index.present]):
         return f"contradicts:present/{present[0].lower_}"  # "sulfate-free" of "Sulfate-free: no"

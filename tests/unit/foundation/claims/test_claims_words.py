@@ -164,3 +164,16 @@ def test_a_material_no_material_attribute_gives_is_not_the_whole_products(claim:
 ])
 def test_the_same_material_said_of_its_part_stands(claim: str, facts: Facts) -> None:
     assert reasons(claim, facts) == []
+
+
+MOISTURISER = Facts.of("Daily Moisturiser SPF 30, Fragrance-Free", "Dermalune", "Skin care",
+                       {"fragrance": "fragrance-free", "SPF": "30"})
+
+
+@pytest.mark.parametrize(("claim", "facts", "contradicts"), [
+    ("It is not fragrance-free.", MOISTURISER, True),  # the word-constrained held-out run
+    ("It isn't fragrance-free.", MOISTURISER, True),
+    ("It is not sulfate-free.", SHAMPOO_BAR, False),  # true: "Sulfate-free: no"
+])
+def test_a_denied_absence_in_the_text_affirms_the_thing(claim: str, facts: Facts, contradicts: bool) -> None:
+    assert any(r.startswith("contradicts:") for r in reasons(claim, facts)) == contradicts
