@@ -121,6 +121,17 @@ class WordBan:
         return {token: BANNED_BIAS for start in self.banned - allowed for token in self.starts[start]}
 
 
+class Decoder(Protocol):
+    def decode(self, token_ids: list[int]) -> str: ...
+
+    def __len__(self) -> int: ...
+
+
+def token_pieces(tokenizer: Decoder) -> dict[int, str]:
+    """Every token's text: what number- and word-constrained decoding read."""
+    return {token: tokenizer.decode([token]) for token in range(len(tokenizer))}
+
+
 def _prefixes(words: frozenset[str]) -> set[str]:
     """Every beginning of every word, and of each part of a hyphenated one ("top-of-the-line")."""
     found: set[str] = set()

@@ -25,6 +25,7 @@ from workers.backend import (
     GenerationFailed,
     WordBan,
     copy_bias,
+    token_pieces,
 )
 from workers.engine import DecodeEngine, NumberRule, Row
 from workers.engine.numbers import number_piece
@@ -78,7 +79,7 @@ class TransformersBackend:
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
         self.engine = DecodeEngine(model, stop_ids=self.stop_ids, pad_id=pad if pad is not None else min(self.stop_ids),
                                    max_batch_size=max_batch_size, keep_prefill_tokens=keep_prefill_tokens,
-                                   pieces=self._number_pieces(pieces := self._pieces()))
+                                   pieces=self._number_pieces(pieces := token_pieces(self.tokenizer)))
         self.words = WordBan(pieces)
         log.info("backend_loaded", backend=self.name, model=self.model, dtype=self.dtype,
                  threads=torch.get_num_threads(), seconds=round(time.monotonic() - started, 2))
@@ -136,10 +137,6 @@ class TransformersBackend:
                    doomed=self._doomed_on_text(prompt.doomed),
                    bias={**copy_bias(prompt, self.tokenizer, self.stop_ids), **self.words.bias(prompt.words)} or None,
                    numbers=None if prompt.numbers is None else NumberRule.of(prompt.numbers))
-
-    def _pieces(self) -> dict[int, str]:
-        """Every token's text: what number- and word-constrained decoding read."""
-        return {token: self.tokenizer.decode([token]) for token in range(len(self.tokenizer))}
 
     @staticmethod
     def _number_pieces(pieces: dict[int, str]) -> dict[int, str]:

@@ -31,7 +31,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workers.backend import BackendDead, ChatPrompt, Completion, GenerationFailed, WordBan, copy_bias, number_pattern
+from workers.backend import (
+    BackendDead,
+    ChatPrompt,
+    Completion,
+    GenerationFailed,
+    WordBan,
+    copy_bias,
+    number_pattern,
+    token_pieces,
+)
 from workers.model_cache import cpu_flags, model_name
 
 INSTALL_HINT = (
@@ -143,7 +152,7 @@ class VLLMBackend:
         # outputs, as a regex.
         tokenizer = self._llm.get_tokenizer()
         if self._words is None:
-            self._words = WordBan({token: tokenizer.decode([token]) for token in range(len(tokenizer))})
+            self._words = WordBan(token_pieces(tokenizer))
         bias = {**copy_bias(prompt, tokenizer, {tokenizer.eos_token_id}), **self._words.bias(prompt.words)} or None
         constraint = (None if prompt.numbers is None
                       else self._structured(regex=number_pattern(prompt.numbers)))
