@@ -595,9 +595,11 @@ def _slot_conflict(token: Token, index: FactIndex) -> str | None:
 
 
 def _attribute_conflict(token: Token, index: FactIndex) -> str | None:
-    """An adjective on a noun that names an attribute must be that attribute's: "a high
-    rise" where the facts say "Rise: mid"."""
-    if token.pos_ != "ADJ" or token.lemma_.lower() in PRAISE:
+    """An adjective, or a material noun, on a noun that names an attribute must be that
+    attribute's: "a high rise" where the facts say "Rise: mid", "a stainless steel handle"
+    where they say "Handle: pakkawood"."""
+    material = token.pos_ == "NOUN" and token.dep_ == "compound" and word_class(token.lemma_.lower()) == "material"
+    if (token.pos_ != "ADJ" and not material) or token.lemma_.lower() in PRAISE:
         return None
     if token.lower_ in _SEVERAL and forms(token.head) & index.multi_valued:
         return None  # "many colours" where the facts list several

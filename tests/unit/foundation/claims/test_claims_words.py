@@ -177,3 +177,16 @@ MOISTURISER = Facts.of("Daily Moisturiser SPF 30, Fragrance-Free", "Dermalune", 
 ])
 def test_a_denied_absence_in_the_text_affirms_the_thing(claim: str, facts: Facts, contradicts: bool) -> None:
     assert any(r.startswith("contradicts:") for r in reasons(claim, facts)) == contradicts
+
+
+KNIFE = Facts.of("Chef's Knife 20 cm", "Forgewell", "Kitchen",
+                 {"blade material": "X50CrMoV15 stainless steel", "handle": "pakkawood"})
+
+
+@pytest.mark.parametrize(("claim", "contradicts"), [
+    ("It has a stainless steel handle.", True),  # the word-constrained demo: the blade is steel
+    ("It has a pakkawood handle.", False),
+    ("It has a stainless steel blade.", False),
+])
+def test_a_material_on_a_part_the_facts_name_must_be_that_parts(claim: str, contradicts: bool) -> None:
+    assert ("contradicts:handle/steel" in reasons(claim, KNIFE)) == contradicts
