@@ -45,7 +45,7 @@ class ChatPrompt:
     numbers (as written: "2200", "1.7"); None leaves digits free.
 
     `words`: word-constrained decoding. When given, a word may only begin as one of these
-    words (the facts') or one of the words any description may write (`free_words`) begins;
+    words (the facts', lower case) or one of the words any description may write (`free_words`) begins;
     None leaves words free. Only a word's first token is held to it (the spelling that
     follows stays free), and the first word of the text is not."""
 
@@ -101,7 +101,7 @@ BANNED_BIAS = -100.0
 
 class WordBan:
     """Word-constrained decoding for one tokenizer: which word-start tokens (" ceramic",
-    " Tes") a prompt's `words` leave out. A token is allowed when its letters begin an
+    " Tesla") a prompt's `words` leave out. A token is allowed when its letters begin an
     allowed word, so a word the tokenizer splits ("water"+"proof") is held at its first
     piece only. Built once per backend: `pieces` is every token's text."""
 
@@ -117,7 +117,7 @@ class WordBan:
         """The logit bias that bans every word start neither `words` nor `free_words` allow."""
         if words is None:
             return {}
-        allowed = _prefixes(frozenset(form for word in words for form in spellings(word.lower())))
+        allowed = _prefixes(frozenset(form for word in words for form in spellings(word)))
         return {token: BANNED_BIAS for start in self.banned - allowed for token in self.starts[start]}
 
 
