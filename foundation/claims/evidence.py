@@ -86,8 +86,9 @@ class FactIndex:
     # name's words, and of the parts the value names (cover)
     narrowed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     colours: frozenset[str] = frozenset()  # forms the facts give only as a colour ("Colors: terracotta, cream")
-    # forms the facts give only to a part, where they also name the product's material
-    # ("Stones: cubic zirconia" beside "Base metal: brass")
+    # forms the facts give only to a part: beside an attribute that names the product's
+    # material ("Stones: cubic zirconia" beside "Base metal: brass"), or, where none does,
+    # any attribute's that the title does not say ("Top: solid spruce")
     parts_only: frozenset[str] = frozenset()
     imitated: frozenset[str] = frozenset()  # forms the facts give only as imitated ("PU leather", "crystal-look")
     present: frozenset[str] = frozenset()  # forms of what a denied absence affirms ("Sulfate-free: no")
@@ -95,6 +96,7 @@ class FactIndex:
     # forms of each stated fact with its attribute's name ("Carafe: stainless steel, thermal"), and the title's
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
+    kind: frozenset[str] = frozenset()  # forms of the nouns the title and category head: what the product is
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -185,6 +187,8 @@ def index_facts(facts: Facts) -> FactIndex:
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
                            for doc in _values_of(name, fields, value_docs))
                      for name, values in facts.attributes if len(values) > 1),
+        kind=frozenset(f for (name, text), doc in zip(fields, value_docs) if name is None and text != facts.brand
+                       for t in doc if t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for f in forms(t)),
     )
 
 
@@ -206,11 +210,15 @@ def _parts_only(facts: Facts, name_words: dict[str, frozenset[str]], fields: lis
                 value_docs: list[Doc]) -> frozenset[str]:
     """Forms of the words only the other attributes' values hold, where an attribute names
     what the product is made of: "made of cubic zirconia" is a part's material said of the
-    whole when "Stones: cubic zirconia" and "Base metal: brass"."""
+    whole when "Stones: cubic zirconia" and "Base metal: brass". Where none does, every
+    attribute's words not in the title: "the guitar is made of spruce" where only "Top:
+    solid spruce" says spruce, "made of duck down" where it is the "Fill"."""
     material_names = {name for name, _ in facts.attributes if name_words[name] & _MATERIAL_NAMES}
-    if not material_names:
-        return frozenset()
-    return _only_under({name for name, _ in facts.attributes} - material_names, fields, value_docs)
+    if material_names:
+        return _only_under({name for name, _ in facts.attributes} - material_names, fields, value_docs)
+    title = frozenset(f for (name, text), doc in zip(fields, value_docs) if name is None and text == facts.title
+                      for t in doc for f in forms(t))
+    return _only_under({name for name, _ in facts.attributes}, fields, value_docs) - title
 
 
 def _only_under(names: set[str], fields: list[tuple[str | None, str]], value_docs: list[Doc]) -> frozenset[str]:

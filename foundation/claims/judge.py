@@ -124,6 +124,10 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
         if not same:
             return [f"unsupported_number:{quantity.text}"]
         rivals = [f for f in index.numbers if f.quantity.dimension == quantity.dimension and f.name_words]
+    if all(f.name_words & _PROMISES for f in same) and not any(forms(t) & _PROMISES for t in doc):
+        # "designed to last for 5 years" where 5 years is the warranty: a promise's term
+        # is no lifetime, so it is said as the promise or not at all
+        return [f"misattributed_number:{quantity.text}"]
     # The number must also belong to the attribute the sentence ties it to: among the
     # facts of its dimension, those whose name shares most words with its context.
     scores = {id(f): len(f.name_words & context) for f in rivals}
@@ -142,6 +146,9 @@ def _number_reason(doc: Doc, quantity: Quantity, index: FactIndex) -> list[str]:
         return [f"misattributed_number:{quantity.text}"]
     return []
 
+
+# Attributes whose number is a seller's promise about the product, not a property of it.
+_PROMISES = frozenset({"warranty", "warranties", "warrant", "warranted", "guarantee", "guaranteed", "guarantees"})
 
 _SHARED_WINDOW = 4  # tokens between the number and the first of two joined names
 
@@ -258,6 +265,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             found.append((token, f"unsupported_property:{' '.join(t.text for t in said)}"))
         if (thing := _included(token)) is not None and not index.said_together(forms(thing), _INCLUDED):
             found.append((thing, f"unsupported_property:{thing.text} {token.text}"))
+        if _used_with_itself(token, index):
+            found.append((token, f"unsupported_use:{token.head.text} {token.text}"))
         if (scope := _universal(token)) and token.lower_ not in index.words:
             found.append((token, f"unsupported_property:{token.text} {scope.text}"))
         head = token.head
@@ -314,6 +323,20 @@ def _merged(token: Token, index: FactIndex) -> bool:
         return False
     return any(any(own & value for value in values) and any(noun & value for value in values)
                for values in index.listed)
+
+
+_PAIRING = frozenset({"use", "compatible", "work", "pair", "connect", "fit"})
+
+
+def _used_with_itself(token: Token, index: FactIndex) -> bool:
+    """The product as its own accessory: a power bank "designed to be used with power
+    banks", a blender "designed for blenders" (what the product is, from the title's and the
+    category's head nouns)."""
+    head = token.head
+    if token.dep_ != "pobj" or token.pos_ != "NOUN" or not forms(token) & index.kind:
+        return False
+    # not "ideal for anyone looking for a power bank"
+    return head.lower_ in ("with", "for") and head.head.lemma_.lower() in _PAIRING | _PURPOSE_HEADS | {"suitable", "intend"}
 
 
 def _of_whole(material: Token, index: FactIndex) -> bool:
@@ -563,7 +586,7 @@ def _owners(token: Token, pronouns: bool = False) -> tuple[list[Token], bool]:
         return [head], False
     if token.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ == "NOUN":
         return [head.head], False
-    if token.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in _MAKING:
+    if token.dep_ == "pobj" and head.lower_ in ("of", "from") and head.head.lemma_.lower() in _MAKING:
         verb = head.head
     elif token.dep_ in ("attr", "acomp") and head.lemma_.lower() == "be":
         verb = head

@@ -119,3 +119,17 @@ def test_a_number_said_to_be_an_amount_of_what_no_fact_measures_by_it_is_misattr
     verdict = check_description(text, CUSHION)
     assert [d.sentence for d in verdict.dropped] == ["It holds 45 cm of polyester fibre."]
     assert verdict.dropped[0].reasons == ["misattributed_number:45 cm of fibre"]
+
+
+SSD = Facts.of("Kestra K2 1TB NVMe SSD", "Kestra", "Storage", {"Capacity": "1 TB", "Warranty": "5 years", "Endurance": "600 TBW"})
+
+
+@pytest.mark.parametrize(("claim", "misattributed"), [
+    ("The SSD is designed to last for 5 years.", True),  # the word-constrained dev run: its warranty is
+    ("It will keep your files safe for 5 years.", True),
+    ("It comes with a 5-year warranty.", False),
+    ("It is backed by a warranty of 5 years.", False),
+    ("It is guaranteed for 5 years.", False),
+])
+def test_a_warrantys_term_is_said_as_the_warranty_not_as_a_lifetime(claim: str, misattributed: bool) -> None:
+    assert ("misattributed_number:5 years" in reasons(claim, SSD)) == misattributed

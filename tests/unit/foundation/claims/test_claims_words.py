@@ -190,3 +190,41 @@ KNIFE = Facts.of("Chef's Knife 20 cm", "Forgewell", "Kitchen",
 ])
 def test_a_material_on_a_part_the_facts_name_must_be_that_parts(claim: str, contradicts: bool) -> None:
     assert ("contradicts:handle/steel" in reasons(claim, KNIFE)) == contradicts
+
+
+GUITAR = Facts.of("Aurel D-18 Dreadnought Acoustic Guitar, Natural", "Aurel", "Musical instruments",
+                  {"Top": "solid spruce", "Back and sides": "mahogany", "Strings": "phosphor bronze"})
+SLEEPING_BAG = Facts.of("Nordhal Mummy Sleeping Bag -5 C", "Nordhal", "Camping",
+                        {"Fill": "650 fill power duck down", "Shell": "20D ripstop nylon"})
+
+
+@pytest.mark.parametrize(("claim", "facts"), [
+    ("The guitar is made of spruce.", GUITAR),  # the word-constrained dev run: its top is
+    ("It is made of mahogany.", GUITAR),
+    ("The sleeping bag is made of duck down.", SLEEPING_BAG),  # the word-constrained demo: its fill is
+])
+def test_where_no_attribute_names_the_whole_products_material_a_parts_is_not_it(claim: str, facts: Facts) -> None:
+    assert any(r.startswith("misattributed:") for r in reasons(claim, facts))
+
+
+@pytest.mark.parametrize(("claim", "facts"), [
+    ("It has a solid spruce top.", GUITAR),
+    ("The back and sides are made of mahogany.", GUITAR),
+    ("It is filled with duck down.", SLEEPING_BAG),
+])
+def test_a_parts_material_said_of_the_part_stands(claim: str, facts: Facts) -> None:
+    assert reasons(claim, facts) == []
+
+
+POWER_BANK = Facts.of("Voltra 10000 mAh Power Bank, USB-C", "Voltra", "Phone accessories",
+                      {"Capacity": "10000 mAh", "Output": "20 W"})
+
+
+@pytest.mark.parametrize(("claim", "nonsense"), [
+    ("The power bank is designed to be used with power banks.", True),  # the word-constrained dev run
+    ("It is compatible with power banks.", True),
+    ("It is a good choice for anyone looking for a power bank.", False),
+    ("The power bank has a capacity of 10000 mAh and an output of 20 W.", False),
+])
+def test_the_product_is_not_its_own_accessory(claim: str, nonsense: bool) -> None:
+    assert any(r.startswith("unsupported_use:") for r in reasons(claim, POWER_BANK)) == nonsense
