@@ -97,6 +97,8 @@ class FactIndex:
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
     kind: frozenset[str] = frozenset()  # forms of the nouns the title and category head: what the product is
+    # forms of the nouns that head a phrase of the title or category ("Set of 4 Wine Glasses": set, glasses)
+    called: frozenset[str] = frozenset()
 
     def supports_word(self, token: Token) -> bool:
         # Runs are for codes and names ("M.2", "Wi-Fi"): a plain word must be affirmed,
@@ -159,6 +161,7 @@ def index_facts(facts: Facts) -> FactIndex:
     affirmed = [t for doc in docs for t in doc if not t.is_punct and (id(doc), t.i) not in denied_tokens]
     words = frozenset(chain.from_iterable(forms(t) for t in affirmed))
     brand_words, other_words = _brand_and_other_words(facts, fields, docs, denied_tokens)
+    said_what = [doc for (name, text), doc in zip(fields, value_docs) if name is None and text != facts.brand]
     return FactIndex(
         words=words,
         runs=_runs(docs),
@@ -187,9 +190,25 @@ def index_facts(facts: Facts) -> FactIndex:
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
                            for doc in _values_of(name, fields, value_docs))
                      for name, values in facts.attributes if len(values) > 1),
-        kind=frozenset(f for (name, text), doc in zip(fields, value_docs) if name is None and text != facts.brand
-                       for t in doc if t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for f in forms(t)),
+        kind=frozenset(f for doc in said_what for t in doc if t.dep_ == "ROOT" and t.pos_ in _NOUNS for f in forms(t)),
+        called=frozenset(f for doc in said_what for t in doc if _heads_a_phrase(t) for f in forms(t)),
     )
+
+
+_NOUNS = ("NOUN", "PROPN")
+
+
+def _heads_a_phrase(token: Token) -> bool:
+    """A title's noun that is not a modifier of the next: "Table Vase" heads with vase, but
+    "Skillet 10.25 inch" with skillet (the tagger takes a unit after a number for the head,
+    and "Set of 4" for a verb)."""
+    if token.dep_ == "ROOT":
+        return token.is_alpha
+    if token.pos_ not in _NOUNS:
+        return False
+    head = token.head
+    modifies = token.dep_ in ("compound", "amod", "nmod", "poss") and head.i > token.i and head.is_alpha
+    return not (modifies and not any(t.like_num for t in token.doc[token.i + 1:head.i]))
 
 
 _COLOUR_NAMES = frozenset({"color", "colour", "shade"})

@@ -265,6 +265,8 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             found.append((token, f"unsupported_property:{' '.join(t.text for t in said)}"))
         if (thing := _included(token)) is not None and not index.said_together(forms(thing), _INCLUDED):
             found.append((thing, f"unsupported_property:{thing.text} {token.text}"))
+        if _called_another_thing(token, index):
+            found.append((token, f"misattributed:called {token.text}"))
         if _used_with_itself(token, index):
             found.append((token, f"unsupported_use:{token.head.text} {token.text}"))
         if (scope := _universal(token)) and token.lower_ not in index.words:
@@ -337,6 +339,23 @@ def _used_with_itself(token: Token, index: FactIndex) -> bool:
         return False
     # not "ideal for anyone looking for a power bank"
     return head.lower_ in ("with", "for") and head.head.lemma_.lower() in _PAIRING | _PURPOSE_HEADS | {"suitable", "intend"}
+
+
+_ITSELF = frozenset({"it", "this", "they", "these"})
+
+
+def _called_another_thing(token: Token, index: FactIndex) -> bool:
+    """The product called something else its facts name: a table vase "is a beautiful
+    table", a laptop sleeve "is a laptop". What it is comes from the title's phrase heads
+    and the category; a shell noun ("a great choice") names nothing."""
+    if token.dep_ != "attr" or token.pos_ != "NOUN" or token.lemma_.lower() in SHELL | PRAISE:
+        return False
+    if not any(c.dep_ == "det" for c in token.children):
+        return False  # "it is dishwasher safe" parsed with "dishwasher" as what it is
+    if forms(token) & (index.called | index.brand_only) or not index.supports_word(token):
+        return False  # a word no fact says is the term check's; "a home for your plants" for Verdant Home
+    owners, _ = _owners(token, pronouns=True)
+    return bool(owners) and all(o.lower_ in _ITSELF or forms(o) & index.called for o in owners)
 
 
 def _of_whole(material: Token, index: FactIndex) -> bool:

@@ -228,3 +228,24 @@ POWER_BANK = Facts.of("Voltra 10000 mAh Power Bank, USB-C", "Voltra", "Phone acc
 ])
 def test_the_product_is_not_its_own_accessory(claim: str, nonsense: bool) -> None:
     assert any(r.startswith("unsupported_use:") for r in reasons(claim, POWER_BANK)) == nonsense
+
+
+VASE = Facts.of("Ashlow Ceramic-Effect Table Vase 25 cm", "Ashlow", "Home decor",
+                {"Material": "plastic with ceramic-effect matte finish", "Height": "25 cm"})
+SLEEVE = Facts.of("Kovo Neoprene Laptop Sleeve 14 inch, Faux Fur Lining", "Kovo", "Laptop accessories",
+                  {"Lining": "faux fur", "Fits": "14 inch laptops"})
+GLASSES = Facts.of("Set of 4 Wine Glasses 350 ml", "Vetra", "Drinkware", {"Material": "glass", "Capacity": "350 ml"})
+
+
+@pytest.mark.parametrize(("claim", "facts", "called"), [
+    ("The Ashlow vase is a beautiful table.", VASE, True),  # the word-constrained held-out run
+    ("It is a laptop.", SLEEVE, True),  # the word-constrained demo
+    ("It is a table vase.", VASE, False),
+    ("It is a stylish piece of home decor.", VASE, False),
+    ("This sleeve is a laptop sleeve.", SLEEVE, False),
+    ("This is a set of four wine glasses.", GLASSES, False),
+    ("They are wine glasses.", GLASSES, False),
+])
+def test_the_product_is_what_its_title_says_not_another_thing_its_facts_name(claim: str, facts: Facts,
+                                                                              called: bool) -> None:
+    assert any(r.startswith("misattributed:called") for r in reasons(claim, facts)) == called
