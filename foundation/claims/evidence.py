@@ -162,6 +162,7 @@ def index_facts(facts: Facts) -> FactIndex:
     words = frozenset(chain.from_iterable(forms(t) for t in affirmed))
     brand_words, other_words = _brand_and_other_words(facts, fields, docs, denied_tokens)
     said_what = [doc for (name, text), doc in zip(fields, value_docs) if name is None and text != facts.brand]
+    material_names = _whole_material_names(name_docs)
     return FactIndex(
         words=words,
         runs=_runs(docs),
@@ -178,13 +179,14 @@ def index_facts(facts: Facts) -> FactIndex:
                       for name, values in facts.attributes if len(values) > 1),
         narrowed=tuple((name_words[name], _parts(_values_of(name, fields, value_docs)))
                        for name, values in facts.attributes
-                       if any(_restricts(value) for value in values) or name_words[name] & _PART_NAMES),
+                       if any(_restricts(value) for value in values) or name_words[name] & _PART_NAMES
+                       or _names_parts(name, values, name_words, said_what)),
         colours=_colours(facts, name_words, fields, value_docs),
-        parts_only=_parts_only(facts, name_words, fields, value_docs),
+        parts_only=_parts_only(facts, material_names, fields, value_docs),
         imitated=_imitated(docs, denied_tokens),
         present=frozenset(present),
         whole_materials=frozenset(form for (name, _), doc in zip(fields, value_docs)
-                                  if name and name_words[name] & _MATERIAL_NAMES for t in doc for form in forms(t)),
+                                  if name in material_names for t in doc for form in forms(t)),
         together=tuple(frozenset(chain.from_iterable(forms(t) for t in doc)) | (name_words[name] if name else frozenset())
                        for (name, _), doc in zip(fields, value_docs)),
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
@@ -225,14 +227,21 @@ def _colours(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[t
 _MATERIAL_NAMES = frozenset({"material", "materials", "fabric", "metal", "composition", "construction"})
 
 
-def _parts_only(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[tuple[str | None, str]],
+def _whole_material_names(name_docs: dict[str, Doc]) -> set[str]:
+    """The attributes that name what the whole product is made of: "Material", "Outer
+    fabric"; not a part's ("Jar material", "Blade material": another noun beside it)."""
+    return {name for name, doc in name_docs.items()
+            if _content_forms(doc) & _MATERIAL_NAMES
+            and all(forms(t) & _MATERIAL_NAMES for t in doc if t.pos_ in _NOUNS and t.is_alpha)}
+
+
+def _parts_only(facts: Facts, material_names: set[str], fields: list[tuple[str | None, str]],
                 value_docs: list[Doc]) -> frozenset[str]:
     """Forms of the words only the other attributes' values hold, where an attribute names
     what the product is made of: "made of cubic zirconia" is a part's material said of the
     whole when "Stones: cubic zirconia" and "Base metal: brass". Where none does, every
     attribute's words not in the title: "the guitar is made of spruce" where only "Top:
     solid spruce" says spruce, "made of duck down" where it is the "Fill"."""
-    material_names = {name for name, _ in facts.attributes if name_words[name] & _MATERIAL_NAMES}
     if material_names:
         return _only_under({name for name, _ in facts.attributes} - material_names, fields, value_docs)
     title = frozenset(f for (name, text), doc in zip(fields, value_docs) if name is None and text == facts.title
@@ -359,6 +368,19 @@ def _occurrences(text: str, part: str) -> list[int]:
         found.append(start)
         start = text.find(part, start + len(part))
     return found
+
+
+def _names_parts(name: str, values: tuple[str, ...], name_words: dict[str, frozenset[str]],
+                 title: list[Doc]) -> bool:
+    """A value that only names parts the facts know narrows the attribute to them: "Machine
+    washable: cover" beside "Cover: bamboo-derived rayon" (or the title's "Hypoallergenic
+    Cover") does not make the pillow machine washable."""
+    parts = set(chain.from_iterable(words for other, words in name_words.items() if other != name))
+    parts |= {f for doc in title for t in doc if t.pos_ in _NOUNS and _heads_a_phrase(t) for f in forms(t)}
+    words = [w.lower() for value in values for w in alnum_tokens(value)]
+    content = [w for w in words if w not in ("and", "or")]
+    return bool(content) and not name_words[name] & (_MATERIAL_NAMES | _COLOUR_NAMES) and all(
+        w.isalpha() and w in parts | {p + "s" for p in parts} for w in content)
 
 
 def _restricts(value: str) -> bool:

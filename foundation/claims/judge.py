@@ -70,6 +70,10 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
         found = _number_reason(doc, quantity, index)
         if not found and ids and (stuff := _made_of(doc, max(ids), quantity, index)) is not None:
             found = [f"misattributed_number:{quantity.text} of {stuff.text}"]
+        if not found and ids and _sized(quantity) and _as_material(doc[max(ids)]):
+            found = [f"misattributed_number:{quantity.text} as material"]  # "made of 8-inch steel"
+        if not found and ids and (counted := _hyphen_counted(doc, max(ids), quantity, index)) is not None:
+            found = [f"misattributed_number:{quantity.text}-{counted.text}"]
         if not found and ids and (measured := _measured(doc, min(ids))):
             # "a speed of 249 g" where 249 g is the weight: the noun must be the facts' too
             noun = doc[min(measured)]
@@ -222,6 +226,37 @@ def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token
 _AMOUNTS = frozenset({"capacity", "volume", "storage", "content", "contents"})
 
 
+def _sized(quantity: Quantity) -> bool:
+    """A length or weight written as one ("8-inch", "2 kg"), not a grade that reads as one
+    ("316L stainless steel" is no 316 litres)."""
+    return quantity.dimension in ("length", "mass") and any(c in quantity.text for c in " -")
+
+
+def _as_material(last: Token) -> bool:
+    """Whether the number modifies what "made of" names: "made of 8-inch steel" gives the
+    blade's length to the steel (a percentage stays: "made of 98% cotton")."""
+    head = last.head
+    if last.dep_ not in ("compound", "nummod", "amod") or head.dep_ not in ("pobj", "conj"):
+        return False
+    while head.dep_ == "conj" and head.head != head:
+        head = head.head
+    return head.dep_ == "pobj" and head.head.lower_ in ("of", "from") and head.head.head.lemma_.lower() in _MAKING
+
+
+def _hyphen_counted(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token | None:
+    """A count joined to what it counts ("a 9-piece nozzle") must count what its fact does:
+    9 is the nozzle's patterns, not its pieces."""
+    if quantity.unit is not None or last + 2 >= len(doc) or doc[last + 1].text != "-":
+        return None
+    counted = doc[last + 2]
+    if not counted.is_alpha or counted.pos_ not in ("NOUN", "PROPN", "ADJ"):
+        return None
+    same = [f for f in index.numbers if f.quantity.unit is None and f.quantity.value == quantity.value]
+    if not same or any(forms(counted) & f.context for f in same):
+        return None
+    return counted
+
+
 def _measured(doc: Doc, first: int) -> set[int]:
     """ "a (battery) capacity of 1500 mAh", "a drop of 8 mm": the noun before "of" names what
     a supported number measures, so it is no claim of its own."""
@@ -331,12 +366,14 @@ _PAIRING = frozenset({"use", "compatible", "work", "pair", "connect", "fit"})
 
 
 def _used_with_itself(token: Token, index: FactIndex) -> bool:
-    """The product as its own accessory: a power bank "designed to be used with power
-    banks", a blender "designed for blenders" (what the product is, from the title's and the
+    """The product as its own accessory or part: a power bank "designed to be used with
+    power banks", "an SSD with a 1200TBW SSD" (what the product is, from the title's and the
     category's head nouns)."""
     head = token.head
-    if token.dep_ != "pobj" or token.pos_ != "NOUN" or not forms(token) & index.kind:
+    if token.dep_ != "pobj" or token.pos_ not in ("NOUN", "PROPN") or not forms(token) & index.kind - index.brand_only:
         return False
+    if head.lower_ == "with" and forms(head.head) & index.kind:
+        return True  # "a PCIe 4.0 NVMe SSD with a 1200TBW SSD"
     # not "ideal for anyone looking for a power bank"
     return head.lower_ in ("with", "for") and head.head.lemma_.lower() in _PAIRING | _PURPOSE_HEADS | {"suitable", "intend"}
 
@@ -765,7 +802,8 @@ def _is_use_verb(token: Token) -> bool:
         head = token.head
         if token.dep_ == "pcomp" and head.lower_ == "for":
             return True
-        if token.dep_ in ("xcomp", "ccomp", "advcl") and head.lemma_.lower() in _PURPOSE_HEADS:
+        # "can be used to measure and cut": what it is used for is a use, too
+        if token.dep_ in ("xcomp", "ccomp", "advcl") and head.lemma_.lower() in _PURPOSE_HEADS | {"use"}:
             return True
         if token.dep_ != "conj" or head == token:
             return False
