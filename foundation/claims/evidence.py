@@ -162,7 +162,7 @@ def index_facts(facts: Facts) -> FactIndex:
     words = frozenset(chain.from_iterable(forms(t) for t in affirmed))
     brand_words, other_words = _brand_and_other_words(facts, fields, docs, denied_tokens)
     said_what = [doc for (name, text), doc in zip(fields, value_docs) if name is None and text != facts.brand]
-    material_names = _whole_material_names(name_docs)
+    material_names = _whole_material_names(name_docs, said_what)
     return FactIndex(
         words=words,
         runs=_runs(docs),
@@ -227,12 +227,17 @@ def _colours(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[t
 _MATERIAL_NAMES = frozenset({"material", "materials", "fabric", "metal", "composition", "construction"})
 
 
-def _whole_material_names(name_docs: dict[str, Doc]) -> set[str]:
-    """The attributes that name what the whole product is made of: "Material", "Outer
-    fabric"; not a part's ("Jar material", "Blade material": another noun beside it)."""
+def _whole_material_names(name_docs: dict[str, Doc], title: list[Doc]) -> set[str]:
+    """The attributes that name what the whole product is made of: "Material", "Base
+    metal"; not a part's ("Jar material", "Blade material": a part that the title or
+    another attribute names too)."""
+    def parts_besides(name: str) -> frozenset[str]:
+        return frozenset(chain.from_iterable(forms(t) for other, doc in name_docs.items() if other != name
+                                             for t in doc)) | frozenset(f for doc in title for t in doc for f in forms(t))
     return {name for name, doc in name_docs.items()
             if _content_forms(doc) & _MATERIAL_NAMES
-            and all(forms(t) & _MATERIAL_NAMES for t in doc if t.pos_ in _NOUNS and t.is_alpha)}
+            and not any(forms(t) & parts_besides(name) for t in doc
+                        if t.pos_ in _NOUNS and t.is_alpha and not forms(t) & _MATERIAL_NAMES)}
 
 
 def _parts_only(facts: Facts, material_names: set[str], fields: list[tuple[str | None, str]],

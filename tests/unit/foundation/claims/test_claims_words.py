@@ -297,3 +297,13 @@ def test_the_small_models_recombinations_of_the_facts_words_are_claims_they_do_n
 ])
 def test_the_same_words_as_the_facts_put_them_stand(claim: str, facts: Facts) -> None:
     assert reasons(claim, facts) == []
+
+
+TENNIS_BRACELET = Facts.of("Elsmira Tennis Bracelet 18 cm, Rhodium-Plated, Cubic Zirconia Stones", "Elsmira", "Jewellery",
+                           {"Stones": "cubic zirconia (simulated)", "Base metal": "brass", "Plating": "rhodium"})
+
+
+def test_a_base_metal_names_the_whole_products_material_so_the_stones_are_a_parts() -> None:
+    # the word-constrained held-out run: "It is made from cubic zirconia" (its stones are)
+    assert "misattributed:zirconia as material" in reasons("It is made from cubic zirconia.", TENNIS_BRACELET)
+    assert reasons("It is made of brass.", TENNIS_BRACELET) == []
