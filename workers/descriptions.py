@@ -19,7 +19,7 @@ from foundation.textsafety.published import Detectors
 from schemas import ProductEvent
 from schemas.results import DroppedSentence
 from workers.backend import ChatPrompt
-from workers.guardrails import doomed, find_violations, number_spellings
+from workers.guardrails import before_loop, doomed, find_violations, number_spellings
 
 MAX_FACTS_CHARS = 2500  # bounds the prompt (~700 tokens) whatever the event carries
 SAFE_FALLBACK = "This product is available now."
@@ -144,13 +144,17 @@ def facts_of(product: ProductEvent) -> Facts:
 
 def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
     """Keep the sentences whose every specific claim the facts support. A draft that is no
-    description (title echo, facts dump) or that loses too much is not publishable."""
+    description (title echo, facts dump) or that loses too much is not publishable. A draft
+    that loops is judged on the sentences before the loop; the rest are dropped as repeats."""
+    text, dropped = _before_loop(text, product)
+    if not text:
+        return Grounded(None, dropped, violations=["loop: nothing before the repeat"])
     verdict = check_description(text, facts_of(product))
     if verdict.echo:
         return Grounded(None, violations=[f"echo: {verdict.echo_reason or 'title or facts'}"])
     positions = {sentence: i for i, sentence in reversed(list(enumerate(split_sentences(text))))}
-    dropped = [DroppedSentence(index=positions.get(d.sentence, 0), reasons=sorted({_code(r) for r in d.reasons}))
-               for d in verdict.dropped]
+    dropped += [DroppedSentence(index=positions.get(d.sentence, 0), reasons=sorted({_code(r) for r in d.reasons}))
+                for d in verdict.dropped]
     kept = []
     for sentence in verdict.kept:
         doc = pipeline()(sentence)
@@ -170,6 +174,16 @@ def ground(text: str, product: ProductEvent, max_chars: int) -> Grounded:
             or not check_description(pruned, facts_of(product)).supported):  # what is left may be a mere title echo
         return Grounded(None, dropped, violations=["unsupported: " + ", ".join(sorted({c for d in dropped for c in d.reasons}))])
     return Grounded(pruned, dropped)
+
+
+def _before_loop(text: str, product: ProductEvent) -> tuple[str, list[DroppedSentence]]:
+    """The sentences before a loop, and the ones from it on as dropped repeats: greedy
+    decoding of a small model often says one good sentence and then says it again."""
+    kept = before_loop(text, source_text=source_text(product))
+    if kept is None:
+        return text, []
+    first = len(split_sentences(kept))
+    return kept, [DroppedSentence(index=i, reasons=["repeats"]) for i in range(first, len(split_sentences(text)))]
 
 
 def publish_scan(product: ProductEvent) -> Callable[[str], list[str]]:

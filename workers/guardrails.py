@@ -225,6 +225,19 @@ def _script(text: str, source: str) -> list[str]:
     return []
 
 
+def before_loop(text: str, *, source_text: str) -> str | None:
+    """The sentences before the first one that makes `text` loop (a sentence said again, a
+    phrase repeated back to back), or None if it does not loop."""
+    source_lower = (source_text or "").lower()
+    if not _loops(text, source_lower):
+        return None
+    sentences = split_sentences(text)
+    for k in range(len(sentences)):
+        if _loops(" ".join(sentences[:k + 1]), source_lower):
+            return " ".join(sentences[:k])
+    return ""
+
+
 def _is_latin(char: str) -> bool:
     return ord(char) < 0x250 or 0x1E00 <= ord(char) <= 0x1EFF  # Basic Latin..Latin Extended-B, Extended Additional
 

@@ -133,7 +133,8 @@ class RequestHandler:
         draft.text = clean_output(raw, max_chars)
         draft.violations = find_violations(draft.text, source_text=descriptions.source_text(product), max_chars=max_chars)
         draft.dropped = []
-        if not draft.violations:
+        # A loop alone leaves the sentences before it to the claim check (which drops the rest).
+        if all(v.startswith("loop:") for v in draft.violations):
             try:
                 self._check_claims(draft, product, max_chars)
             except Exception as exc:  # noqa: BLE001 - a checker bug must cost one draft, not the worker
@@ -152,11 +153,11 @@ class RequestHandler:
             for reason in sentence.reasons:
                 self.metrics.sentences_dropped.labels(reason=reason).inc()
         if grounded.text is None:
-            draft.violations = grounded.violations
+            draft.violations = grounded.violations or draft.violations
             log.info("description_unsupported", sku=product.sku, request_id=draft.request.request_id,
                      reasons=grounded.violations)
             return
-        draft.text, draft.dropped = grounded.text, grounded.dropped
+        draft.text, draft.dropped, draft.violations = grounded.text, grounded.dropped, []
 
     def _safe_summary(self, request: SummaryRequest, fields: dict) -> dict:
         """What the published-text scan lets through of a summary: a generated text it flags

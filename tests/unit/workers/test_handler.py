@@ -83,6 +83,21 @@ def test_a_sentence_the_facts_do_not_support_is_removed_and_the_rest_published_a
     assert dropped >= 1
 
 
+def test_a_draft_that_loops_is_published_up_to_the_loop_and_the_repeats_are_dropped() -> None:
+    again = " It is a practical choice for everyday use."
+    backend = Scripted()
+    backend.generate = lambda prompts: [Completion(GOOD + again * 2, 100, 30) for _ in prompts]  # type: ignore[method-assign]
+    [result] = RequestHandler(backend, Metrics()).handle([request()])
+    assert result.method == "generated_pruned" and result.description == GOOD
+    assert [(d.index, d.reasons) for d in result.dropped_sentences] == [(2, ["repeats"]), (3, ["repeats"])]
+
+
+def test_a_draft_that_loops_from_its_first_sentence_is_regenerated() -> None:
+    backend = Scripted()  # greedy: "A sage mug." three times
+    [result] = RequestHandler(backend, Metrics()).handle([request()])
+    assert len(backend.calls) == 2 and result.description == GOOD
+
+
 def test_a_draft_with_nothing_supported_left_falls_back_and_the_reason_quotes_no_model_text() -> None:
     backend = Fixed("Tesla Motors makes this diamond mug in Paris.")
     [result] = RequestHandler(backend, Metrics()).handle([request()])
