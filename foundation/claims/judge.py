@@ -233,14 +233,17 @@ def _sized(quantity: Quantity) -> bool:
 
 
 def _as_material(last: Token) -> bool:
-    """Whether the number modifies what "made of" names: "made of 8-inch steel" gives the
-    blade's length to the steel (a percentage stays: "made of 98% cotton")."""
-    head = last.head
-    if last.dep_ not in ("compound", "nummod", "amod") or head.dep_ not in ("pobj", "conj"):
+    """Whether the number is, or modifies, what "made of" names: "made of 8-inch steel"
+    gives the blade's length to the steel, "made of 55% linen, 45% cotton, and 200 x 200
+    cm" lists a size among the materials (a percentage stays: "made of 98% cotton")."""
+    token = last.head if last.dep_ in ("compound", "nummod", "amod") else last
+    if token.dep_ not in ("pobj", "conj", "appos"):
         return False
-    while head.dep_ == "conj" and head.head != head:
-        head = head.head
-    return head.dep_ == "pobj" and head.head.lower_ in ("of", "from") and head.head.head.lemma_.lower() in _MAKING
+    while token.dep_ in ("conj", "appos") and token.head != token:
+        token = token.head
+        if token.lemma_.lower() in _MAKING:  # the parser hung the list's last item on the verb
+            return any(c.lower_ in ("of", "from") for c in token.children)
+    return token.dep_ == "pobj" and token.head.lower_ in ("of", "from") and token.head.head.lemma_.lower() in _MAKING
 
 
 def _hyphen_counted(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token | None:
@@ -319,6 +322,9 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
                       if _colour_only(w) or _measure(w) or forms(w) & index.colours
                       or (whole and forms(w) & index.parts_only)
                       or (whole and word_class(w.lemma_.lower()) == "material" and not forms(w) & index.whole_materials)]
+            if not whole:
+                found += [(w, f"misattributed:{w.text} as material") for w in _materials(token)
+                          if _another_parts(w, index)]
             if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
         elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")
@@ -393,6 +399,21 @@ def _called_another_thing(token: Token, index: FactIndex) -> bool:
         return False  # a word no fact says is the term check's; "a home for your plants" for Verdant Home
     owners, _ = _owners(token, pronouns=True)
     return bool(owners) and all(o.lower_ in _ITSELF or forms(o) & index.called for o in owners)
+
+
+def _another_parts(material: Token, index: FactIndex) -> bool:
+    """ "The pillowcases are made of coconut shell buttons" where "Closure: coconut shell
+    buttons": a part the facts name made of what they give another part."""
+    own = forms(material)
+    if own & index.whole_materials:
+        return False
+    owners, _ = _owners(material)
+    for owner in owners:
+        mine = [values for name, values in index.placed if forms(owner) & name]
+        others = [values for name, values in index.placed if not forms(owner) & name]
+        if mine and not any(own & values for values in mine) and any(own & values for values in others):
+            return True
+    return False
 
 
 def _of_whole(material: Token, index: FactIndex) -> bool:
