@@ -97,6 +97,9 @@ class FactIndex:
     together: tuple[frozenset[str], ...] = ()
     listed: tuple[tuple[frozenset[str], ...], ...] = ()  # an attribute's values, each its forms, if several
     kind: frozenset[str] = frozenset()  # forms of the nouns the title and category head: what the product is
+    # per part attribute ("Basket: nonstick, dishwasher safe"): forms of the adjectives only
+    # its values hold, and of its name
+    part_properties: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     # forms of the nouns that head a phrase of the title or category ("Set of 4 Wine Glasses": set, glasses)
     called: frozenset[str] = frozenset()
 
@@ -192,6 +195,7 @@ def index_facts(facts: Facts) -> FactIndex:
         listed=tuple(tuple(frozenset(chain.from_iterable(forms(t) for t in doc))
                            for doc in _values_of(name, fields, value_docs))
                      for name, values in facts.attributes if len(values) > 1),
+        part_properties=_part_properties(facts, name_docs, name_words, fields, value_docs, material_names),
         kind=frozenset(f for doc in said_what for t in doc if t.dep_ == "ROOT" and t.pos_ in _NOUNS for f in forms(t)),
         called=frozenset(f for doc in said_what for t in doc if _heads_a_phrase(t) for f in forms(t)),
     )
@@ -225,6 +229,34 @@ def _colours(facts: Facts, name_words: dict[str, frozenset[str]], fields: list[t
 
 
 _MATERIAL_NAMES = frozenset({"material", "materials", "fabric", "metal", "composition", "construction"})
+
+
+# Attribute names that say how the product is, not which part: their values are the whole's.
+_NOT_PARTS = frozenset("""feature features care finish type style fit use uses suitable property properties
+specification specifications certification certifications detail details note notes extra extras other
+function functions technology design safety rating""".split()) | _COLOUR_NAMES | _MATERIAL_NAMES
+
+
+def _part_properties(facts: Facts, name_docs: dict[str, Doc], name_words: dict[str, frozenset[str]],
+                     fields: list[tuple[str | None, str]], value_docs: list[Doc],
+                     material_names: set[str]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """The properties the facts give one part only: "Basket: nonstick, dishwasher safe"
+    does not make the air fryer dishwasher safe."""
+    found = []
+    for name, values in facts.attributes:
+        if (name in material_names or not name_words[name] or name_words[name] & _NOT_PARTS
+                or any(_is_negative(v) for v in values)):  # "Palm oil: free" names no part
+            continue
+        elsewhere = {f for (other, _), doc in zip(fields, value_docs) if other != name for t in doc for f in forms(t)}
+        elsewhere |= {f for other, doc in name_docs.items() if other != name for t in doc for f in forms(t)}
+        own = [doc for (other, _), doc in zip(fields, value_docs) if other == name]
+        if name_words[name] & {f for doc in own for t in doc for f in forms(t)}:
+            continue  # "Water resistance: water resistant" restates a property, no part
+        adjectives = frozenset(f for doc in own for t in doc if t.pos_ == "ADJ" and not forms(t) & elsewhere
+                               for f in forms(t))
+        if adjectives:
+            found.append((adjectives, name_words[name]))
+    return tuple(found)
 
 
 def _whole_material_names(name_docs: dict[str, Doc], title: list[Doc]) -> set[str]:

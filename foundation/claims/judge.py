@@ -70,7 +70,7 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
         found = _number_reason(doc, quantity, index)
         if not found and ids and (stuff := _made_of(doc, max(ids), quantity, index)) is not None:
             found = [f"misattributed_number:{quantity.text} of {stuff.text}"]
-        if not found and ids and _sized(quantity) and _as_material(doc[max(ids)]):
+        if not found and ids and _sized(quantity) and _as_material(_root(doc, ids)):
             found = [f"misattributed_number:{quantity.text} as material"]  # "made of 8-inch steel"
         if not found and ids and (counted := _hyphen_counted(doc, max(ids), quantity, index)) is not None:
             found = [f"misattributed_number:{quantity.text}-{counted.text}"]
@@ -226,6 +226,11 @@ def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token
 _AMOUNTS = frozenset({"capacity", "volume", "storage", "content", "contents"})
 
 
+def _root(doc: Doc, ids: set[int]) -> Token:
+    """The token of a number's span that the rest of the sentence hangs it on."""
+    return next((doc[i] for i in sorted(ids) if doc[i].head.i not in ids or doc[i].head == doc[i]), doc[max(ids)])
+
+
 def _sized(quantity: Quantity) -> bool:
     """A length or weight written as one ("8-inch", "2 kg"), not a grade that reads as one
     ("316L stainless steel" is no 316 litres)."""
@@ -325,6 +330,9 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             if not whole:
                 found += [(w, f"misattributed:{w.text} as material") for w in _materials(token)
                           if _another_parts(w, index)]
+            elif token.lemma_.lower() in ("material", "fabric"):  # "made of an engineered knit material"
+                found += [(m, f"misattributed:{m.text} as material") for m in token.children
+                          if m.dep_ in ("amod", "compound") and m.lower_ not in PRAISE and forms(m) & index.parts_only]
             if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
                 found.append((token, f"unsupported_material:{token.text}"))
         elif (head.head.lemma_.lower() in _VARIETY and token.tag_ in ("NNS", "NNPS")
@@ -602,7 +610,7 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
         return None
     for token in words:
         if reason := (_slot_conflict(token, index) or _attribute_conflict(token, index) or _moved(token, index)
-                      or _narrowed(token, index)):
+                      or _narrowed(token, index) or _part_property(token, index)):
             return reason
     return None
 
@@ -647,6 +655,21 @@ def _narrowed(token: Token, index: FactIndex) -> str | None:
             for owner in owners:
                 if not forms(owner) & parts:
                     return f"misattributed:{token.text} {owner.text}"
+    return None
+
+
+def _part_property(token: Token, index: FactIndex) -> str | None:
+    """A part's property said of the whole: "it is dishwasher safe" where only "Basket:
+    nonstick, dishwasher safe" says so. Only what the sentence predicates of the product
+    ("it", "the air fryer") counts; "the basket is dishwasher safe" stands."""
+    if token.dep_ not in ("acomp", "conj") or token.pos_ != "ADJ":
+        return None
+    owners, predicated = _owners(token, pronouns=True)
+    if not predicated or not owners or not all(o.lower_ in _ITSELF or forms(o) & index.kind for o in owners):
+        return None
+    for adjectives, part in index.part_properties:
+        if forms(token) & adjectives:
+            return f"misattributed:{token.text} of the whole"
     return None
 
 

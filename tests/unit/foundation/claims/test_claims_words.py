@@ -329,3 +329,23 @@ def test_a_size_or_another_parts_material_is_not_what_a_thing_is_made_of(claim: 
 ])
 def test_the_materials_as_the_facts_give_them_stand(claim: str) -> None:
     assert reasons(claim, DUVET_SET) == []
+
+
+AIR_FRYER = Facts.of("5.5 L Digital Air Fryer, 1700 W, 8 Presets", "Crispa", "Kitchen appliances",
+                     {"Capacity": "5.5 L", "Power": "1700 W", "Basket": "nonstick, dishwasher safe"})
+SOAP = Facts.of("Goat Milk Bar Soap, Unscented", "Meadowcraft", "Bath", {"Scent": "unscented", "Palm oil": "free"})
+ROAD_SHOE = Facts.of("Kinetic Glide 5 Women's Road Running Shoe", "Kinetic", "Shoes",
+                     {"Upper": "engineered knit", "Midsole": "EVA foam"})
+
+
+@pytest.mark.parametrize(("claim", "facts", "dropped"), [
+    ("It's also dishwasher safe.", AIR_FRYER, True),  # the word-constrained dev run: its basket is
+    ("The air fryer is dishwasher safe.", AIR_FRYER, True),
+    ("The basket is dishwasher safe.", AIR_FRYER, False),
+    ("It has a nonstick basket.", AIR_FRYER, False),
+    ("It is free of palm oil.", SOAP, False),  # "Palm oil: free" names no part
+    ("It is made of an engineered knit material.", ROAD_SHOE, True),  # the dev run: its upper is
+    ("The upper is made of engineered knit.", ROAD_SHOE, False),
+])
+def test_a_parts_property_or_material_said_of_the_whole_is_misattributed(claim: str, facts: Facts, dropped: bool) -> None:
+    assert any(r.startswith("misattributed:") for r in reasons(claim, facts)) == dropped
