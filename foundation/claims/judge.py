@@ -294,7 +294,9 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
     for token in doc:
         if (choice := _choice_of(token)) and not any(_content_forms_of(choice) <= words for words in index.choices):
             found.append((token, f"unsupported_property:in {' '.join(t.text for t in choice)}"))
-        if token.lemma_.lower() == "other" and token.dep_ == "amod" and token.head.lemma_.lower() in _RIVALS:
+        if token.lemma_.lower() == "other" and token.dep_ == "amod" and (token.head.lemma_.lower() in _RIVALS
+                                                                      or token.head.dep_ == "conj"):
+            # "other brands"; "black, grey, and other options": more than the facts list
             found.append((token, f"unsupported_property:{token.text} {token.head.text}"))
         if _merged(token, index):
             found.append((token, f"misattributed:{token.text} {token.head.text}"))

@@ -349,3 +349,14 @@ ROAD_SHOE = Facts.of("Kinetic Glide 5 Women's Road Running Shoe", "Kinetic", "Sh
 ])
 def test_a_parts_property_or_material_said_of_the_whole_is_misattributed(claim: str, facts: Facts, dropped: bool) -> None:
     assert any(r.startswith("misattributed:") for r in reasons(claim, facts)) == dropped
+
+
+CHAIR = Facts.of("Quillmark Ergonomic Mesh Office Chair", "Quillmark", "Furniture", {"Colors": ["black", "grey"]})
+
+
+@pytest.mark.parametrize(("claim", "dropped"), [
+    ("It is available in colours including black, grey, and other available options.", True),  # held-out run
+    ("It is available in black and grey.", False),
+])
+def test_other_beside_the_listed_values_claims_more_than_the_facts_list(claim: str, dropped: bool) -> None:
+    assert any(r.startswith("unsupported_property:other") for r in reasons(claim, CHAIR)) == dropped
