@@ -76,6 +76,9 @@ _UNITS: dict[str, tuple[str, Fraction, tuple[str, ...]]] = {
     "fps": ("fps", Fraction(1), ("fps",)),
     "ohm": ("ohm", Fraction(1), ("ohm", "ohms", "Ω")),
     "Nm": ("torque", Fraction(1), ("Nm", "N·m", "newton meters", "newton metres")),
+    "km/h": ("speed", Fraction(1), ("km/h", "kmh", "kph", "km/hr", "kilometres per hour", "kilometers per hour")),
+    "mph": ("speed", Fraction(1609344, 10**6), ("mph", "miles per hour")),
+    "m/s": ("speed", Fraction(36, 10), ("m/s",)),
     "x": ("times", Fraction(1), ("x",)),
 }
 _CURRENCIES = {"$": "USD", "€": "EUR", "£": "GBP"}

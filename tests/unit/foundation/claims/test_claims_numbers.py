@@ -133,3 +133,14 @@ SSD = Facts.of("Kestra K2 1TB NVMe SSD", "Kestra", "Storage", {"Capacity": "1 TB
 ])
 def test_a_warrantys_term_is_said_as_the_warranty_not_as_a_lifetime(claim: str, misattributed: bool) -> None:
     assert ("misattributed_number:5 years" in reasons(claim, SSD)) == misattributed
+
+
+RC_CAR = Facts.of("Zoomlet 1:16 RC Stunt Car, 20 km/h", "Zoomlet", "Toys", {"Top speed": "20 km/h", "Run time": "15 minutes"})
+
+
+def test_a_speed_is_read_as_a_speed_not_as_a_length() -> None:
+    # the word-constrained held-out run: "a 20-kilometer-long" RC car whose top speed is 20 km/h
+    assert [(q.text, q.unit) for q in find_quantities("top speed 20 km/h, 12 mph, 5 m/s")] == [
+        ("20 km/h", "km/h"), ("12 mph", "mph"), ("5 m/s", "m/s")]
+    assert reasons("It is a 20-kilometer-long car.", RC_CAR) == ["unsupported_number:20-kilometer"]
+    assert reasons("It has a top speed of 20 km/h.", RC_CAR) == []
