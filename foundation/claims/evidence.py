@@ -427,18 +427,30 @@ def _restricts(value: str) -> bool:
 def _name_words(doc: Doc) -> list[Token]:
     """The words of an attribute name. POS is not used: the tagger cannot read one or two
     words out of context ("Fit" comes out an adjective, "Backing" a verb)."""
-    return [t for t in doc if t.is_alpha and not t.is_stop and t.lemma_.lower() not in _NAME_SHELL]
+    return [t for t in doc if t.is_alpha and t.lemma_.lower() not in _NAME_SHELL
+            and (not t.is_stop or t.dep_ == "conj" or any(c.dep_ == "conj" for c in t.children))]
+
+
+_JOINERS = frozenset({"or", "and", "&", "/"})
 
 
 def _name_denial(doc: Doc, inclusion: bool, denied_tokens: set[tuple[int, int]]) -> list[Denial]:
     """An attribute that does not apply denies what its name says, as one phrase:
-    "Dishwasher safe: no" denies "dishwasher safe" (not "safe": it may be oven safe)."""
+    "Dishwasher safe: no" denies "dishwasher safe" (not "safe": it may be oven safe);
+    "Down or feather: none" denies each ("down" is a stop word, kept as a conjunct)."""
     words = _name_words(doc)
     if not words:
         return []
     if not inclusion:  # the product still uses what is not included: those words stay facts
         denied_tokens.update((id(doc), t.i) for t in words)
-    return [Denial(tuple(forms(t) for t in words), " ".join(t.lemma_.lower() for t in words), inclusion)]
+    groups: list[list[Token]] = [[]]
+    for t in doc:
+        if t.lower_ in _JOINERS:
+            groups.append([])
+        elif t in words:
+            groups[-1].append(t)
+    return [Denial(tuple(forms(t) for t in group), " ".join(t.lemma_.lower() for t in group), inclusion)
+            for group in groups if group]
 
 
 def _denials_in(doc: Doc, denied_tokens: set[tuple[int, int]]) -> list[Denial]:

@@ -72,6 +72,8 @@ def sentence_reasons(doc: Doc, index: FactIndex) -> list[str]:
             found = [f"misattributed_number:{quantity.text} of {stuff.text}"]
         if not found and ids and _sized(quantity) and _as_material(_root(doc, ids)):
             found = [f"misattributed_number:{quantity.text} as material"]  # "made of 8-inch steel"
+        if not found and ids and (holder := _holder(_root(doc, ids), quantity, index)) is not None:
+            found = [f"misattributed_number:{quantity.text} of {holder.text}"]
         if not found and ids and (counted := _hyphen_counted(doc, max(ids), quantity, index)) is not None:
             found = [f"misattributed_number:{quantity.text}-{counted.text}"]
         if not found and ids and (measured := _measured(doc, min(ids))):
@@ -221,6 +223,28 @@ def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token
     if any(f.name_words & _AMOUNTS for f in index.numbers if f.quantity.same_amount(quantity)):
         return None  # a capacity is an amount of anything: "2 TB of storage", "1.7 l of water"
     return stuff
+
+
+def _holder(number: Token, quantity: Quantity, index: FactIndex) -> Token | None:
+    """A part said to have a number no fact gives it: "a supercapacitor that provides 256 GB
+    of storage" where the supercapacitor is the battery and 256 GB the card slot's limit.
+    The part is the subject of the verb the number is the object of."""
+    verb = number.head
+    if number.dep_ not in ("dobj", "attr") or verb.pos_ not in ("VERB", "AUX"):
+        return None
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if len(subjects) != 1:
+        return None
+    subject = subjects[0]
+    if subject.lower_ in ("that", "which") and verb.dep_ == "relcl":
+        subject = verb.head
+    if subject.pos_ != "NOUN" or not subject.is_alpha or forms(subject) & (index.kind | index.called):
+        return None
+    digits = _DIGITS.search(quantity.text)
+    if digits is None or index.said_together(forms(subject), frozenset({digits.group().replace(",", "")})):
+        return None
+    named = any(forms(subject) & (name | values) for name, values in index.placed)
+    return subject if named else None
 
 
 _AMOUNTS = frozenset({"capacity", "volume", "storage", "content", "contents"})
@@ -620,15 +644,27 @@ def _denial_verdict(term: Term, index: FactIndex) -> str | None:
 def _moved(token: Token, index: FactIndex) -> str | None:
     """A fact's word put on another attribute: "adjustable power" where the facts say
     "Height: adjustable 105-125 cm" and "Power: 45 W"; "sides of spruce" where "Top:
-    spruce" and "Back and sides: mahogany"."""
+    spruce" and "Back and sides: mahogany"; "3-season nylon poles" where "Poles:
+    aluminium" and the flysheet is nylon; "the chain is spring-style" where the clasp is.
+    The whole product's material may be said of a part the facts give none ("a sterling
+    silver chain")."""
     if token.lemma_.lower() in PRAISE:
         return None
-    owners, predicated = _owners(token)
+    head = token.head
+    if token.dep_ in ("amod", "compound") and head.dep_ in ("attr", "acomp") and head.lemma_.lower() in SHELL:
+        owners, predicated = _owners(head)  # "the chain is spring-style"
+    else:
+        owners, predicated = _owners(token)
+    if (not owners and token.dep_ == "compound" and head.pos_ == "NOUN"
+            and word_class(token.lemma_.lower()) == "material"):
+        owners = [head]  # "nylon poles"
     for owner in owners:
         own, noun = forms(token), forms(owner)
         named = [values for head, values in index.placed if head & noun]
         if not named or any(own & values for values in named):
             continue
+        if own & index.whole_materials and not any(v.isalpha() and not is_unit(v) for values in named for v in values):
+            continue  # "Chain length: 16 in" gives the chain no material of its own
         if token.dep_ == "pobj" and all(any(c.isdigit() for c in "".join(values)) for values in named):
             continue  # "20 bags of chamomile": what a counted attribute holds, not another value of it
         # Said of the part by a verb ("the ink is black"), the word must be another part's

@@ -329,3 +329,38 @@ def test_a_past_the_facts_cannot_tell_is_a_claim_and_what_it_was_made_for_is_not
     assert reasons["The stoneware mug has been a favourite for years."][0] == "unsupported_property:has been"
     assert "unsupported_property:has been used" in reasons["It has been used by chefs."]
     assert "The mug has been made of stoneware." not in reasons
+
+
+BACKPACK = Facts.of("Tarnhill 30L Hiking Daypack with Rain Cover", "Tarnhill", "Outdoor",
+                    {"Body": "210D ripstop polyester", "Frame": "aluminium, 1 stay", "Buckles": "YKK nylon",
+                     "Back panel": "mesh, ventilated", "Metal": "none"})
+
+
+def test_a_word_of_one_parts_facts_is_misattributed_on_another_part() -> None:
+    # holdout6's tent: "3-season nylon poles" where "Poles: aluminium, 2" and the flysheet is nylon;
+    # the necklace's "the chain is spring-style" where the clasp is the spring ring
+    reasons = dropped("The daypack has a nylon frame. Its back panel is ripstop-style. "
+                      "The body is ripstop polyester, and the buckles are nylon.", BACKPACK)
+    assert reasons == {"The daypack has a nylon frame.": ["misattributed:nylon frame"],
+                       "Its back panel is ripstop-style.": ["misattributed:ripstop panel"]}
+
+
+def test_the_whole_products_material_may_be_said_of_its_parts() -> None:
+    necklace = Facts.of("Sterling Silver Bar Necklace", "Mirelle", "Jewellery",
+                        {"Metal": "925 sterling silver", "Chain length": "16 in", "Clasp": "lobster"})
+    assert dropped("The sterling silver chain closes with a lobster clasp.", necklace) == {}
+    assert dropped("The chain is lobster-style.", necklace) == {
+        "The chain is lobster-style.": ["misattributed:lobster chain"]}
+
+
+DASHCAM = Facts.of("Vantor V1 Dash Cam 1080p, 32GB Card", "Vantor", "Car electronics",
+                   {"Storage": "32 GB microSD included, supports up to 128 GB", "Battery": "supercapacitor",
+                    "Screen": "2 in"})
+
+
+def test_a_part_that_is_said_to_give_another_facts_number_is_misattributed() -> None:
+    # holdout6's dash cam: "a supercapacitor that provides 256 GB of storage"
+    reasons = dropped("It runs on a supercapacitor that holds 128 GB. It supports microSD cards up to 128 GB.",
+                      DASHCAM)
+    assert reasons == {"It runs on a supercapacitor that holds 128 GB.":
+                       ["misattributed_number:128 GB of supercapacitor"]}

@@ -360,3 +360,17 @@ CHAIR = Facts.of("Quillmark Ergonomic Mesh Office Chair", "Quillmark", "Furnitur
 ])
 def test_other_beside_the_listed_values_claims_more_than_the_facts_list(claim: str, dropped: bool) -> None:
     assert any(r.startswith("unsupported_property:other") for r in reasons(claim, CHAIR)) == dropped
+
+
+PILLOW = Facts.of("Restwell Hotel Pillow, Standard", "Restwell", "Bedding",
+                  {"Fill": "polyester microfibre", "Down and feather": "no", "Cover": "cotton"})
+
+
+@pytest.mark.parametrize(("claim", "denied"), [
+    ("The down inside is a luxurious touch.", "down"),  # holdout6's duvet: "the down is ... a luxurious material"
+    ("It has a feather fill.", "feather"),
+])
+def test_an_attribute_that_denies_two_things_denies_each(claim: str, denied: str) -> None:
+    # "down" is a stop word; as a conjunct of the name it is still what the name denies
+    assert reasons(claim, PILLOW) == [f"contradicts:{denied}"]
+    assert reasons("The fill is polyester microfibre.", PILLOW) == []
