@@ -158,7 +158,12 @@ def index_facts(facts: Facts) -> FactIndex:
         if name in negative_names:
             values_text = " ".join(values).lower()
             inclusion = any(s in values_text for s in _NOT_INCLUDED) or any(t.lemma_.lower() == "include" for t in name_docs[name])
-            denials += _name_denial(name_docs[name], inclusion, denied_tokens)
+            if excluded := _excluded(_values_of(name, fields, value_docs)):
+                # "Cable: 0.35 m with plug, extension lead not included": the lead is not included, the cable is
+                denials += [Denial(tuple(forms(t) for t in words), " ".join(t.lemma_.lower() for t in words), True)
+                            for words in excluded]
+            else:
+                denials += _name_denial(name_docs[name], inclusion, denied_tokens)
         elif any(_restricts(value) for value in values):
             denied_tokens.update((id(name_docs[name]), t.i) for t in name_docs[name])
     affirmed = [t for doc in docs for t in doc if not t.is_punct and (id(doc), t.i) not in denied_tokens]
@@ -422,6 +427,25 @@ def _names_parts(name: str, values: tuple[str, ...], name_words: dict[str, froze
 
 def _restricts(value: str) -> bool:
     return bool(_RESTRICTING & {w.lower() for w in alnum_tokens(value)})
+
+
+def _excluded(docs: list[Doc]) -> list[list[Token]]:
+    """What a value itself names as not included, each the words of its part of the list:
+    "0.35 m with plug, extension lead not included" -> extension lead; none in "2 x AA, not
+    included" (the attribute's name is what is not included)."""
+    found = []
+    for doc in docs:
+        segment: list[Token] = []
+        for token in doc:
+            if token.text in (",", ";", "("):  # "3 x AAA (not included)": the batteries are not
+                segment = []
+            elif any(doc[token.i:].text.lower().startswith(phrase) for phrase in _NOT_INCLUDED):
+                if words := [t for t in segment if t.is_alpha and not t.is_stop]:
+                    found.append(words)
+                segment = []
+            else:
+                segment.append(token)
+    return found
 
 
 def _name_words(doc: Doc) -> list[Token]:

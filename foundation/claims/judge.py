@@ -356,7 +356,7 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
             if not whole:
                 found += [(w, f"misattributed:{w.text} as material") for w in _materials(token)
                           if _another_parts(w, index)]
-            elif token.lemma_.lower() in ("material", "fabric"):  # "made of an engineered knit material"
+            elif token.lemma_.lower() in _STUFF:  # "made of an engineered knit material"
                 found += [(m, f"misattributed:{m.text} as material") for m in token.children
                           if m.dep_ in ("amod", "compound") and m.lower_ not in PRAISE and forms(m) & index.parts_only]
             if forms(token) <= index.brand_only | {token.lower_} and forms(token) & index.brand_only:
@@ -367,13 +367,14 @@ def _role_reasons(doc: Doc, index: FactIndex) -> list[tuple[Token, str]]:
     return found
 
 
+_STUFF = frozenset({"material", "fabric"})  # nouns that only stand for what something is made of
 _METAL_COLOURS = frozenset({"gold", "golden", "silver"})  # "made of silver" may be true
 
 
 def _materials(token: Token) -> list[Token]:
     """What "made of <token>" names: the token and its conjuncts, or the name given to a
     material ("made of a beautiful material called terracotta")."""
-    named = [o for w in (token, *token.conjuncts) if w.lemma_.lower() in ("material", "fabric")
+    named = [o for w in (token, *token.conjuncts) if w.lemma_.lower() in _STUFF
              for acl in w.children if acl.dep_ == "acl" and acl.lemma_.lower() in ("call", "name")
              for o in acl.children if o.dep_ in ("oprd", "attr", "dobj")]
     return [token, *token.conjuncts, *named]
@@ -651,8 +652,8 @@ def _moved(token: Token, index: FactIndex) -> str | None:
     if token.lemma_.lower() in PRAISE:
         return None
     head = token.head
-    if token.dep_ in ("amod", "compound") and head.dep_ in ("attr", "acomp") and head.lemma_.lower() in SHELL:
-        owners, predicated = _owners(head)  # "the chain is spring-style"
+    if token.dep_ in ("amod", "compound") and head.dep_ in ("attr", "acomp") and head.lemma_.lower() in SHELL | _STUFF:
+        owners, predicated = _owners(head)  # "the chain is spring-style", "the handle, which is a steel material"
     else:
         owners, predicated = _owners(token)
     if (not owners and token.dep_ == "compound" and head.pos_ == "NOUN"
@@ -669,11 +670,15 @@ def _moved(token: Token, index: FactIndex) -> str | None:
             continue  # "20 bags of chamomile": what a counted attribute holds, not another value of it
         # Said of the part by a verb ("the ink is black"), the word must be another part's
         # ("Blade material: steel"), not the whole product's ("Colour: black", "Care").
-        others = [head for head, values in index.placed if not head & noun and own & values]
+        # another attribute's value, or its name where the name is the property ("Fully submersible: yes")
+        others = [head for head, values in index.placed
+                  if not head & noun and (own & values or (own & head and values <= _YES))]
         if any(not predicated or head - _WHOLE_PRODUCT for head in others):
             return f"misattributed:{token.text} {owner.text}"
     return None
 
+
+_YES = frozenset({"yes", "true"})
 
 # Attribute names that say something of the whole product, not of one of its parts.
 _WHOLE_PRODUCT = frozenset({*CLASS_NAMES, "colours", "colors", "care", "finish", "size", "sizes", "weight", "style",
@@ -731,7 +736,10 @@ def _owners(token: Token, pronouns: bool = False) -> tuple[list[Token], bool]:
     else:
         return [], False
     kinds = ("NOUN", "PROPN", "PRON") if pronouns else ("NOUN", "PROPN")
-    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in kinds]
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if verb.dep_ == "relcl" and any(s.lower_ in ("which", "that", "who") for s in subjects):
+        subjects = [verb.head]  # "a pakkawood handle, which is a steel material"
+    subjects = [s for s in subjects if s.pos_ in kinds]
     return [owner for subject in subjects for owner in (subject, *subject.conjuncts)], True
 
 
@@ -848,8 +856,9 @@ def _term_reason(term: Term, index: FactIndex) -> list[str]:
 def _is_candidate(token: Token) -> bool:
     if token.pos_ in CONTENT_POS and not looks_like_verb(token):
         return True
-    if token.pos_ == "VERB":
-        return token.dep_ in ("amod", "acomp") or _is_use_verb(token) or _is_ability(token)
+    if token.pos_ == "VERB":  # "heating and cooling settings": a conjunct of a noun is a noun
+        return (token.dep_ in ("amod", "acomp") or _is_use_verb(token) or _is_ability(token)
+                or (token.dep_ == "conj" and token.tag_ == "VBG" and token.head.pos_ == "NOUN"))
     if token.pos_ == "ADV":
         return _is_manner(token)
     return False

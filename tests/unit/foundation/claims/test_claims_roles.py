@@ -364,3 +364,13 @@ def test_a_part_that_is_said_to_give_another_facts_number_is_misattributed() -> 
                       DASHCAM)
     assert reasons == {"It runs on a supercapacitor that holds 128 GB.":
                        ["misattributed_number:128 GB of supercapacitor"]}
+
+
+def test_a_relative_clause_says_its_words_of_the_noun_it_follows() -> None:
+    # holdout5's knife: "made of pakkawood handle, which is a high-carbon steel material"
+    knife = Facts.of("Santoku Knife 18 cm", "Edgeworth", "Kitchen",
+                     {"Blade material": "Damascus steel", "Handle": "olive wood", "Blade length": "18 cm"})
+    reasons = dropped("It has an olive wood handle, which is a Damascus steel material. "
+                      "The blade, which is Damascus steel, is 18 cm long.", knife)
+    assert reasons == {"It has an olive wood handle, which is a Damascus steel material.":
+                       ["misattributed:Damascus handle", "misattributed:steel handle"]}

@@ -374,3 +374,28 @@ def test_an_attribute_that_denies_two_things_denies_each(claim: str, denied: str
     # "down" is a stop word; as a conjunct of the name it is still what the name denies
     assert reasons(claim, PILLOW) == [f"contradicts:{denied}"]
     assert reasons("The fill is polyester microfibre.", PILLOW) == []
+
+
+TRIMMER = Facts.of("Hedgecut 450W Hedge Trimmer 50 cm", "Hedgecut", "Garden",
+                   {"Power": "450 W", "Cable": "0.3 m with plug, extension lead not included",
+                    "Fully waterproof": "yes", "Blade length": "50 cm", "Blade guard": "plastic"})
+
+
+def test_what_a_value_names_as_not_included_is_that_thing_not_the_attribute() -> None:
+    # holdout4's hedge trimmer: "a cable with a plug not included" passed, and "an extension lead" would have
+    assert reasons("The extension lead is not included.", TRIMMER) == []
+    assert reasons("It comes with an extension lead.", TRIMMER) == ["contradicts:extension lead"]
+    assert reasons("Its cable is not included.", TRIMMER) == ["contradicts:cable"]
+    assert reasons("It has a cable with a plug.", TRIMMER) == []
+
+
+def test_a_property_an_attribute_name_states_is_the_whole_products_not_a_parts() -> None:
+    # holdout4's aquarium heater: "a heater with a fully submersible tank" ("Fully submersible: yes")
+    assert reasons("It has a waterproof blade guard.", TRIMMER) == ["misattributed:waterproof guard"]
+    assert reasons("It is a fully waterproof hedge trimmer.", TRIMMER) == []
+
+
+def test_an_activity_joined_to_a_supported_one_is_a_claim_of_its_own() -> None:
+    # holdout4's hair straightener: "switch between the heating and cooling settings"
+    straightener = Facts.of("Sleekline Hair Straightener", "Sleekline", "Beauty", {"Heat settings": "5"})
+    assert reasons("It has heating and cooling settings.", straightener) == ["unsupported_property:cooling"]
