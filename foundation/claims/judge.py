@@ -206,6 +206,13 @@ def _counted_noun(doc: Doc, quantity: Quantity) -> frozenset[str]:
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 
 
+def _said_with(noun: Token, quantity: Quantity, index: FactIndex) -> bool:
+    """Whether one fact holds the noun and the number's digits; a number without digits
+    counts as said, so no rule misattributes it."""
+    digits = _DIGITS.search(quantity.text)
+    return digits is None or index.said_together(forms(noun), frozenset({digits.group().replace(",", "")}))
+
+
 def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token | None:
     """What a number is said to be an amount of, when no fact says it: "30 cm of plush
     polyester" where 30 cm is the height, "7000 MB/s of storage" where it is the read
@@ -214,11 +221,7 @@ def _made_of(doc: Doc, last: int, quantity: Quantity, index: FactIndex) -> Token
     if last + 2 >= len(doc) or doc[last + 1].lower_ != "of":
         return None
     stuff = next((c for c in doc[last + 1].children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")), None)
-    digits = _DIGITS.search(quantity.text)
-    if stuff is None or digits is None:
-        return None
-    number = digits.group().replace(",", "")
-    if index.said_together(forms(stuff), frozenset({number})):
+    if stuff is None or _said_with(stuff, quantity, index):
         return None
     if any(f.name_words & _AMOUNTS for f in index.numbers if f.quantity.same_amount(quantity)):
         return None  # a capacity is an amount of anything: "2 TB of storage", "1.7 l of water"
@@ -240,8 +243,7 @@ def _holder(number: Token, quantity: Quantity, index: FactIndex) -> Token | None
         subject = verb.head
     if subject.pos_ != "NOUN" or not subject.is_alpha or forms(subject) & (index.kind | index.called):
         return None
-    digits = _DIGITS.search(quantity.text)
-    if digits is None or index.said_together(forms(subject), frozenset({digits.group().replace(",", "")})):
+    if _said_with(subject, quantity, index):
         return None
     named = any(forms(subject) & (name | values) for name, values in index.placed)
     return subject if named else None
