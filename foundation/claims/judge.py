@@ -235,12 +235,10 @@ def _holder(number: Token, quantity: Quantity, index: FactIndex) -> Token | None
     verb = number.head
     if number.dep_ not in ("dobj", "attr") or verb.pos_ not in ("VERB", "AUX"):
         return None
-    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    subjects = _subjects(verb, ("nsubj",))
     if len(subjects) != 1:
         return None
     subject = subjects[0]
-    if subject.lower_ in ("that", "which") and verb.dep_ == "relcl":
-        subject = verb.head
     if subject.pos_ != "NOUN" or not subject.is_alpha or forms(subject) & (index.kind | index.called):
         return None
     if _said_with(subject, quantity, index):
@@ -653,14 +651,14 @@ def _moved(token: Token, index: FactIndex) -> str | None:
     silver chain")."""
     if token.lemma_.lower() in PRAISE:
         return None
-    head = token.head
-    if token.dep_ in ("amod", "compound") and head.dep_ in ("attr", "acomp") and head.lemma_.lower() in SHELL | _STUFF:
-        owners, predicated = _owners(head)  # "the chain is spring-style", "the handle, which is a steel material"
+    parent = token.head
+    if token.dep_ in ("amod", "compound") and parent.dep_ in ("attr", "acomp") and parent.lemma_.lower() in SHELL | _STUFF:
+        owners, predicated = _owners(parent)  # "the chain is spring-style", "the handle, which is a steel material"
     else:
         owners, predicated = _owners(token)
-    if (not owners and token.dep_ == "compound" and head.pos_ == "NOUN"
+    if (not owners and token.dep_ == "compound" and parent.pos_ == "NOUN"
             and word_class(token.lemma_.lower()) == "material"):
-        owners = [head]  # "nylon poles"
+        owners = [parent]  # "nylon poles"
     for owner in owners:
         own, noun = forms(token), forms(owner)
         named = [values for head, values in index.placed if head & noun]
@@ -738,11 +736,17 @@ def _owners(token: Token, pronouns: bool = False) -> tuple[list[Token], bool]:
     else:
         return [], False
     kinds = ("NOUN", "PROPN", "PRON") if pronouns else ("NOUN", "PROPN")
-    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-    if verb.dep_ == "relcl" and any(s.lower_ in ("which", "that", "who") for s in subjects):
-        subjects = [verb.head]  # "a pakkawood handle, which is a steel material"
-    subjects = [s for s in subjects if s.pos_ in kinds]
+    subjects = [s for s in _subjects(verb, ("nsubj", "nsubjpass")) if s.pos_ in kinds]
     return [owner for subject in subjects for owner in (subject, *subject.conjuncts)], True
+
+
+def _subjects(verb: Token, deps: tuple[str, ...]) -> list[Token]:
+    """A verb's subjects, a relative pronoun read as the noun its clause follows: "a
+    pakkawood handle, which is a steel material" is said of the handle."""
+    subjects = [c for c in verb.children if c.dep_ in deps]
+    if verb.dep_ == "relcl" and any(s.lower_ in ("which", "that", "who") for s in subjects):
+        return [verb.head]
+    return subjects
 
 
 
